@@ -1,0 +1,3 @@
+from mktint.cli import main
+
+main()

@@ -1,0 +1,169 @@
+"""`mktint auth`: login, logout, status. A secret is never taken as a flag value."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from mktint.cli.options import complete_service_names, json_option, pass_state
+from mktint.cli.state import AppState
+
+SERVICE_ARG = dict(shell_complete=complete_service_names(("qbittorrent", "gazelle", "mam")))
+
+
+@click.group()
+def auth() -> None:
+    """Store, check and remove credentials (keyring, else a 0600 secrets file)."""
+
+
+def _secret_name(kind, secret: str | None) -> str:
+    from mktint.core.errors import UsageError
+
+    if not kind.secrets:
+        raise UsageError(f"{kind.name} services need no credentials")
+    if secret is None:
+        return kind.secrets[0]
+    secret = secret.upper().replace("-", "_")
+    if secret not in kind.secrets:
+        raise UsageError(f"{kind.name} services have no secret {secret!r}",
+                         hint="choose one of: " + ", ".join(kind.secrets))
+    return secret
+
+
+def _read_secret(secret: str, with_token: bool) -> str:
+    from mktint.core.errors import UsageError
+
+    if with_token:
+        value = sys.stdin.readline().strip()
+    elif sys.stdin.isatty():
+        value = click.prompt(f"{secret}", hide_input=True, err=True).strip()
+    else:
+        raise UsageError("no terminal to ask for the secret on",
+                         hint="pipe it in with --with-token: printf '%s\\n' \"$KEY\" | mktint auth login ...")
+    if not value:
+        raise UsageError(f"empty {secret}: nothing stored")
+    return value
+
+
+@auth.command()
+@click.argument("service", **SERVICE_ARG)
+@click.option("--with-token", is_flag=True, help="Read the secret as one line from stdin.")
+@click.option("--secret", metavar="NAME",
+              help="Which secret: PASSWORD or API_KEY (qbittorrent), API_KEY or PASSKEY (gazelle), MAM_ID.")
+@click.option("--no-verify", is_flag=True, help="Store without asking the service to confirm it.")
+@json_option
+@pass_state
+def login(state: AppState, service: str, with_token: bool, secret: str | None, no_verify: bool) -> None:
+    """Store a credential for SERVICE after the service confirms it.
+
+    \b
+    Examples:
+      mktint auth login red                      # prompts for the API key
+      printf '%s\\n' "$KEY" | mktint auth login red --with-token
+      mktint auth login home --secret API_KEY    # qBittorrent 5.2+ API key
+    """
+    from mktint.core import redact
+    from mktint.core.errors import TemporaryError
+    from mktint.core.kinds import KINDS
+
+    factory, out = state.factory, state.output
+    service_config = factory.service_config(service)
+    secret_name = _secret_name(KINDS[service_config.kind], secret)
+    value = _read_secret(secret_name, with_token)
+    redact.register(value)
+
+    account, verified = None, False
+    if not no_verify:
+        client = factory.service(service)
+        try:
+            account = client.confirm_credential(secret_name, value)
+            verified = True
+        except TemporaryError as e:
+            out.warn(f"stored without confirmation: {e.message}")
+    stored_in = factory.credentials.store(service, secret_name, value)
+    where = "the system keyring" if stored_in == "keyring" else str(factory.credentials.file.path)
+    result = {"service": service, "secret": secret_name, "stored_in": stored_in,
+              "verified": verified, "account": account}
+    out.emit(result, lambda: out.success(
+        f"{secret_name} for {service} stored in {where}" + (f" ({account})" if account else "")))
+
+
+@auth.command()
+@click.argument("service", **SERVICE_ARG)
+@json_option
+@pass_state
+def logout(state: AppState, service: str) -> None:
+    """End SERVICE's server session (where it has one) and remove its stored secrets."""
+    from mktint.core.config import env_name
+    from mktint.core.errors import TemporaryError
+    from mktint.core.kinds import KINDS
+
+    factory, out = state.factory, state.output
+    service_config = factory.service_config(service)
+    kind = KINDS[service_config.kind]
+    if kind.secrets:
+        client = factory.service(service)
+        try:
+            client.end_session()
+        except TemporaryError as e:
+            out.warn(f"could not end the server session: {e.message}")
+    removed = {}
+    for secret in kind.secrets:
+        places = factory.credentials.delete(service, secret)
+        if places:
+            removed[secret] = places
+        if env_name(service, secret) in os.environ:
+            out.warn(f"{env_name(service, secret)} is set in the environment; unset it yourself")
+    out.emit({"service": service, "removed": removed},
+             lambda: out.success(f"removed {', '.join(removed)} for {service}" if removed
+                                 else f"nothing stored for {service}"))
+
+
+def credential_report(factory) -> list[dict]:
+    """Per service with secrets: which are present and where from (never their values)."""
+    from mktint.core.kinds import KINDS
+
+    loaded = factory.config
+    configured = set(loaded.raw.get("services", {}))
+    report = []
+    for name, service in sorted(loaded.services.items()):
+        kind = KINDS[service.kind]
+        if not kind.secrets:
+            continue
+        sources = {}
+        for secret in kind.secrets:
+            found = factory.credentials.find(name, secret)
+            sources[secret] = found.source if found else None
+        ok = not kind.required_secrets or any(sources[s] for s in kind.required_secrets)
+        report.append({"name": name, "kind": service.kind, "configured": name in configured,
+                       "secrets": sources, "ok": ok})
+    return report
+
+
+@auth.command()
+@json_option
+@pass_state
+def status(state: AppState) -> None:
+    """Which secrets each service has and where they come from (env, keyring, file).
+
+    Exits 4 when a service named in the config file lacks its credential.
+    """
+    from mktint.core.errors import EXIT_AUTH
+    from mktint.core.output import Column
+
+    report = credential_report(state.factory)
+
+    def human() -> None:
+        rows = [{"name": r["name"], "kind": r["kind"],
+                 "secrets": ", ".join(f"{k}={v or 'missing'}" for k, v in r["secrets"].items()),
+                 "configured": r["configured"], "ok": "ok" if r["ok"] else "MISSING"}
+                for r in report]
+        state.output.table(rows, [Column("name", "SERVICE"), Column("kind", "KIND"),
+                                  Column("configured", "IN CONFIG"), Column("secrets", "SECRETS"),
+                                  Column("ok", "STATUS")])
+
+    state.output.emit({"services": report}, human)
+    if any(r["configured"] and not r["ok"] for r in report):
+        raise click.exceptions.Exit(EXIT_AUTH)

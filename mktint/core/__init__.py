@@ -1,0 +1,1 @@
+"""The shared client library: config, credentials, HTTP, errors, factory and output."""

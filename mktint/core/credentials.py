@@ -1,0 +1,198 @@
+"""Where secrets come from, and where `mktint auth login` puts them.
+
+Lookup order for secret SECRET of service NAME (SECRET is PASSWORD, API_KEY, PASSKEY or
+MAM_ID):
+
+1. environment variable ``MKTINT_<NAME>_<SECRET>``;
+2. the system keyring: service ``mktint``, username ``<NAME>:<SECRET>``;
+3. the secrets file ``$XDG_CONFIG_HOME/mktint/secrets.toml`` (mode 0600; a group- or
+   world-readable file is refused).
+
+A keyring that is missing, or keyring's ``fail``/``null`` backend, counts as absent —
+quietly. Storing prefers the keyring and falls back to the secrets file. Every secret is
+registered with the redactor the moment it is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from mktint.core import paths, redact
+from mktint.core.config import env_name
+from mktint.core.errors import ConfigError, MissingCredential
+
+KEYRING_SERVICE = "mktint"
+SOURCE_ENV, SOURCE_KEYRING, SOURCE_FILE = "env", "keyring", "file"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Found:
+    value: str
+    source: str  # env | keyring | file
+
+
+def keyring_username(service: str, secret: str) -> str:
+    return f"{service}:{secret}"
+
+
+class _Keyring:
+    """The system keyring, or nothing: every failure reads as 'not available'."""
+
+    def __init__(self) -> None:
+        self._backend = None
+        self._probed = False
+
+    @property
+    def backend(self):
+        if not self._probed:
+            self._probed = True
+            try:
+                import keyring
+                from keyring.backends import fail, null
+
+                backend = keyring.get_keyring()
+                if not isinstance(backend, (fail.Keyring, null.Keyring)) and backend.priority > 0:
+                    self._backend = backend
+            except Exception as e:  # a broken keyring install is the same as none
+                log.debug("keyring unavailable: %s", e)
+        return self._backend
+
+    def get(self, service: str, secret: str) -> str | None:
+        if self.backend is None:
+            return None
+        try:
+            return self.backend.get_password(KEYRING_SERVICE, keyring_username(service, secret))
+        except Exception as e:
+            log.debug("keyring read failed: %s", e)
+            return None
+
+    def set(self, service: str, secret: str, value: str) -> bool:
+        if self.backend is None:
+            return False
+        try:
+            self.backend.set_password(KEYRING_SERVICE, keyring_username(service, secret), value)
+            return True
+        except Exception as e:
+            log.debug("keyring write failed, using the secrets file: %s", e)
+            return False
+
+    def delete(self, service: str, secret: str) -> bool:
+        if self.get(service, secret) is None:
+            return False
+        try:
+            self.backend.delete_password(KEYRING_SERVICE, keyring_username(service, secret))
+            return True
+        except Exception as e:
+            log.debug("keyring delete failed: %s", e)
+            return False
+
+
+class SecretsFile:
+    """A TOML file ``[service] SECRET = "value"``, readable by its owner only."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _load(self) -> dict[str, dict[str, str]]:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigError(
+                f"secrets file {self.path} is readable by other users "
+                f"(mode {stat.S_IMODE(st.st_mode):04o}); refusing to use it",
+                hint=f"run: chmod 600 {self.path}",
+            )
+        try:
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(f"cannot read secrets file {self.path}: {e}") from None
+        for values in data.values():
+            if isinstance(values, dict):
+                for value in values.values():
+                    if isinstance(value, str):
+                        redact.register(value)
+        return data
+
+    def get(self, service: str, secret: str) -> str | None:
+        value = self._load().get(service, {}).get(secret)
+        return value if isinstance(value, str) and value else None
+
+    def set(self, service: str, secret: str, value: str) -> None:
+        data = self._load()
+        data.setdefault(service, {})[secret] = value
+        self._write(data)
+
+    def delete(self, service: str, secret: str) -> bool:
+        data = self._load()
+        if secret not in data.get(service, {}):
+            return False
+        del data[service][secret]
+        if not data[service]:
+            del data[service]
+        self._write(data)
+        return True
+
+    def _write(self, data: dict) -> None:
+        import tomli_w
+
+        paths.ensure_private_dir(self.path.parent)
+        paths.atomic_write(self.path, tomli_w.dumps(data), mode=0o600)
+
+
+class Credentials:
+    """The one resolver for secrets."""
+
+    def __init__(self, secrets_path: Path | None = None):
+        self.file = SecretsFile(secrets_path or paths.config_dir() / "secrets.toml")
+        self.keyring = _Keyring()
+
+    def find(self, service: str, secret: str) -> Found | None:
+        value = os.environ.get(env_name(service, secret))
+        source = SOURCE_ENV
+        if not value:
+            value, source = self.keyring.get(service, secret), SOURCE_KEYRING
+        if not value:
+            value, source = self.file.get(service, secret), SOURCE_FILE
+        if not value:
+            return None
+        redact.register(value)
+        return Found(value, source)
+
+    def get(self, service: str, secret: str) -> str | None:
+        found = self.find(service, secret)
+        return found.value if found else None
+
+    def require(self, service: str, secret: str) -> str:
+        value = self.get(service, secret)
+        if value is None:
+            raise MissingCredential(
+                f"no {secret} stored for service {service!r}",
+                service=service,
+                hint=f"run `mktint auth login {service}` or set {env_name(service, secret)}",
+            )
+        return value
+
+    def store(self, service: str, secret: str, value: str) -> str:
+        """Save a secret; returns where it went (keyring, else the 0600 file)."""
+        redact.register(value)
+        if self.keyring.set(service, secret, value):
+            return SOURCE_KEYRING
+        self.file.set(service, secret, value)
+        return SOURCE_FILE
+
+    def delete(self, service: str, secret: str) -> list[str]:
+        """Remove a stored secret from the keyring and the file; returns where it was."""
+        removed = []
+        if self.keyring.delete(service, secret):
+            removed.append(SOURCE_KEYRING)
+        if self.file.delete(service, secret):
+            removed.append(SOURCE_FILE)
+        return removed

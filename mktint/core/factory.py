@@ -1,0 +1,57 @@
+"""The integration factory: hands commands lazily built config, credentials and clients.
+
+Nothing is read or built until a command asks for it, which keeps start-up fast and lets
+tests swap any part. A registry (``mktint.core.kinds.KINDS``) maps each kind of service to
+its client class; instances come from ``[services.NAME]`` tables or the built-in defaults.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from mktint.core import config as config_module
+from mktint.core.credentials import Credentials
+from mktint.core.errors import UsageError
+from mktint.core.kinds import KINDS
+
+
+class Factory:
+    def __init__(self, config_path: str | Path | None = None):
+        self.config_path = config_path
+        self._clients: dict[str, Any] = {}
+
+    @cached_property
+    def config(self) -> config_module.Config:
+        return config_module.load(self.config_path)
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        return Credentials()
+
+    def service_config(self, name: str, kind: str | None = None) -> config_module.ServiceConfig:
+        service = self.config.service(name)
+        if kind is not None and service.kind != kind:
+            others = [s.name for s in self.config.services_of_kind(kind)]
+            raise UsageError(
+                f"service {name!r} is a {service.kind} service; this command needs {kind}",
+                service=name, hint="choose one of: " + ", ".join(others) if others else None)
+        return service
+
+    def service(self, name: str, kind: str | None = None):
+        """The client for service ``name`` (built once, on first use)."""
+        if name not in self._clients:
+            service = self.service_config(name, kind)
+            module_name, class_name = KINDS[service.kind].client.split(":")
+            client_class = getattr(importlib.import_module(module_name), class_name)
+            self._clients[name] = client_class(service, self.credentials)
+        elif kind is not None:
+            self.service_config(name, kind)
+        return self._clients[name]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()

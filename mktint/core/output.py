@@ -1,0 +1,260 @@
+"""Rendering: data to stdout, everything else to stderr.
+
+- ``--json``: one JSON object or array on stdout (stable snake_case keys, ISO-8601 times,
+  sizes in bytes); streams are JSON Lines.
+- On a terminal: rich tables and key/value panels.
+- Piped without ``--json``: plain tab-separated lines with no header and raw values (bytes,
+  ISO times), so ``cut``/``awk`` work; the column order is the table's.
+- Progress, warnings and prompts go to stderr; progress bars only when stderr is a
+  terminal (never in cron mail); ``NO_COLOR`` and ``--no-color`` are honoured.
+
+rich is imported only when something is drawn for a person.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence, TextIO
+
+from mktint.core import redact
+from mktint.core.errors import UsageError
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "to_dict"):
+        return to_jsonable(value.to_dict())
+    return value
+
+
+def dumps(value: Any, *, indent: int | None = 2) -> str:
+    """JSON text of ``value`` with every registered secret masked."""
+    return json.dumps(redact.redact_obj(to_jsonable(value)), indent=indent, ensure_ascii=False)
+
+
+@dataclass
+class Column:
+    key: str
+    header: str
+    format: Callable[[Any], str] | None = None  # for people; piped output stays raw
+    justify: str = "left"
+
+
+def human_size(n: int | float | None) -> str:
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError
+
+
+class Output:
+    def __init__(self, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 quiet: bool = False, no_color: bool = False):
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.quiet = quiet
+        self.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+        self.json = False
+        self._out_console = None
+        self._err_console = None
+
+    # -- terminals -------------------------------------------------------------------------
+
+    @property
+    def stdout_is_tty(self) -> bool:
+        return _isatty(self.stdout)
+
+    @property
+    def stderr_is_tty(self) -> bool:
+        return _isatty(self.stderr)
+
+    def _console(self, stream: TextIO):
+        from rich.console import Console
+
+        return Console(file=stream, no_color=self.no_color, highlight=False, soft_wrap=True,
+                       force_terminal=None if _isatty(stream) else False)
+
+    @property
+    def out_console(self):
+        if self._out_console is None:
+            self._out_console = self._console(self.stdout)
+        return self._out_console
+
+    @property
+    def err_console(self):
+        if self._err_console is None:
+            self._err_console = self._console(self.stderr)
+        return self._err_console
+
+    # -- data on stdout --------------------------------------------------------------------
+
+    def print_json(self, value: Any) -> None:
+        self.stdout.write(dumps(value) + "\n")
+        self.stdout.flush()
+
+    def json_line(self, value: Any) -> None:
+        """One JSON Lines record (streams)."""
+        self.stdout.write(dumps(value, indent=None) + "\n")
+        self.stdout.flush()
+
+    def emit(self, data: Any, human: Callable[[], None]) -> None:
+        """``--json`` prints ``data``; otherwise ``human()`` draws it for people or pipes."""
+        if self.json:
+            self.print_json(data)
+        else:
+            human()
+
+    def table(self, rows: Sequence[dict], columns: Sequence[Column], *, title: str | None = None) -> None:
+        if not self.stdout_is_tty:
+            for row in rows:
+                self.line("\t".join(_plain(row.get(c.key)) for c in columns))
+            return
+        from rich.table import Table
+
+        table = Table(title=title, header_style="bold", box=None, pad_edge=False)
+        for column in columns:
+            table.add_column(column.header, justify=column.justify, overflow="fold")
+        for row in rows:
+            table.add_row(*(_cell(row.get(c.key), c.format) for c in columns))
+        self.out_console.print(table)
+
+    def record(self, pairs: Iterable[tuple[str, Any]], *, title: str | None = None) -> None:
+        """A key/value view of one object."""
+        pairs = list(pairs)
+        if not self.stdout_is_tty:
+            for key, value in pairs:
+                self.line(f"{key}\t{_plain(value)}")
+            return
+        from rich.table import Table
+
+        table = Table(title=title, show_header=False, box=None, pad_edge=False)
+        table.add_column(style="bold")
+        table.add_column(overflow="fold")
+        for key, value in pairs:
+            table.add_row(key, _cell(value, None))
+        self.out_console.print(table)
+
+    def line(self, text: str = "") -> None:
+        self.stdout.write(redact.redact(text) + "\n")
+        self.stdout.flush()
+
+    # -- chatter on stderr -----------------------------------------------------------------
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self._err(message)
+
+    def success(self, message: str) -> None:
+        if not self.quiet:
+            self._err(message, style="green")
+
+    def warn(self, message: str) -> None:
+        self._err(f"warning: {message}", style="yellow")
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        self._err(f"error: {message}", style="red")
+        if hint:
+            self._err(f"hint: {hint}")
+
+    def _err(self, message: str, style: str | None = None) -> None:
+        message = redact.redact(message)
+        if self.stderr_is_tty and not self.no_color and style:
+            from rich.markup import escape
+
+            self.err_console.print(f"[{style}]{escape(message)}[/]")
+        else:
+            self.stderr.write(message + "\n")
+            self.stderr.flush()
+
+    def confirm(self, question: str, *, assume_yes: bool = False) -> bool:
+        """Ask on a terminal; refuse (UsageError) when nobody can answer."""
+        if assume_yes:
+            return True
+        if not (_isatty(sys.stdin) and self.stderr_is_tty):
+            raise UsageError(f"{question} — cannot ask without a terminal",
+                             hint="pass --yes to confirm non-interactively")
+        import click
+
+        return click.confirm(question, default=False, err=True)
+
+    @contextlib.contextmanager
+    def progress(self, description: str, total: float | None, *, unit: str = "bytes") -> Iterator["ProgressTask"]:
+        """A transient progress bar on stderr when it is a terminal; otherwise nothing."""
+        if not self.stderr_is_tty or self.quiet:
+            yield ProgressTask(None, None)
+            return
+        from rich import progress as rp
+
+        columns = [rp.TextColumn("{task.description}"), rp.BarColumn()]
+        if unit == "bytes":
+            columns += [rp.DownloadColumn(binary_units=True), rp.TransferSpeedColumn()]
+        else:
+            columns += [rp.MofNCompleteColumn()]
+        columns += [rp.TimeRemainingColumn()]
+        with rp.Progress(*columns, console=self.err_console, transient=True,
+                         redirect_stdout=False, redirect_stderr=False) as bar:
+            yield ProgressTask(bar, bar.add_task(description, total=total))
+
+
+class ProgressTask:
+    """What ``Output.progress`` yields: ``advance(n)`` is safe with or without a bar."""
+
+    def __init__(self, bar, task_id):
+        self._bar = bar
+        self._task = task_id
+
+    def advance(self, amount: float = 1) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, amount)
+
+    def update(self, **fields) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, **fields)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_plain(v) for v in value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return redact.redact(value)
+
+
+def _cell(value: Any, formatter: Callable[[Any], str] | None) -> str:
+    from rich.markup import escape
+
+    if formatter is not None and value is not None:
+        return escape(redact.redact(formatter(value)))
+    if value is None or value == "":
+        return "-"
+    return escape(_plain(value))

@@ -1,0 +1,106 @@
+"""A sliding-window rate limiter shared by every thread and every mktint process.
+
+The window (the start times of the last ``limit`` requests, plus a "blocked until" time
+set when a server answers 429) lives in a small JSON file in the state directory and is
+read and written under an exclusive ``flock``. A shell loop of ``mktint red whoami``, or
+four scripts started at once, therefore share one budget: the tracker never sees more
+than ``limit`` requests in any ``period`` seconds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mktint.core import paths
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int  # requests ...
+    period: float  # ... per this many seconds
+
+
+# A little slack so that clock granularity and network jitter on the server's side never
+# let two windows overlap by a hair.
+_MARGIN = 0.05
+
+
+class RateLimiter:
+    def __init__(self, key: str, rate: Rate, state_dir: Path | None = None, *, sleep=time.sleep,
+                 clock=time.time):
+        self.rate = rate
+        directory = paths.ensure_private_dir((state_dir or paths.state_dir()) / "ratelimit")
+        safe_key = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+        self.path = directory / f"{safe_key}.json"
+        self._sleep = sleep
+        self._clock = clock
+
+    def acquire(self) -> float:
+        """Block until a request may be sent, and count it. Returns the seconds waited."""
+        waited = 0.0
+        while True:
+            wait = self._try_acquire()
+            if wait is None:
+                return waited
+            self._sleep(wait)
+            waited += wait
+
+    def block_for(self, seconds: float) -> None:
+        """The server said "slow down" (429 Retry-After): nobody sends before then."""
+        with self._locked() as state:
+            until = self._clock() + seconds
+            state["blocked_until"] = max(state.get("blocked_until", 0.0), until)
+
+    def _try_acquire(self) -> float | None:
+        """Count a request and return None, or return how long to wait before trying again."""
+        with self._locked() as state:
+            now = self._clock()
+            blocked = state.get("blocked_until", 0.0) - now
+            if blocked > 0:
+                return blocked
+            window = [t for t in state.get("sent", []) if now - t < self.rate.period + _MARGIN]
+            if len(window) < self.rate.limit:
+                window.append(now)
+                state["sent"] = window
+                return None
+            state["sent"] = window
+            # At least a millisecond: float rounding must never turn a wait into a pass.
+            return max(0.001, window[-self.rate.limit] + self.rate.period + _MARGIN - now)
+
+    def _locked(self):
+        return _LockedState(self.path)
+
+
+class _LockedState:
+    """``with _LockedState(path) as state:`` — read, let the caller change, write back."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> dict:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        raw = b""
+        while chunk := os.read(self.fd, 65536):
+            raw += chunk
+        try:
+            self.state = json.loads(raw) if raw else {}
+        except ValueError:
+            self.state = {}  # a damaged window file only forgets history
+        return self.state
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                data = json.dumps(self.state).encode()
+                os.lseek(self.fd, 0, os.SEEK_SET)
+                os.ftruncate(self.fd, 0)
+                os.write(self.fd, data)
+        finally:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)

@@ -1,0 +1,26 @@
+"""The base class of every service client: an HTTP client built from a service's config."""
+
+from __future__ import annotations
+
+from mktint.core.config import ServiceConfig
+from mktint.core.credentials import Credentials
+from mktint.core.http import HttpClient
+
+
+class ServiceClient(HttpClient):
+    def __init__(self, config: ServiceConfig, credentials: Credentials):
+        super().__init__(config.name, config["url"], timeout=config.get("timeout"),
+                         verify_tls=config.get("verify_tls", True))
+        self.config = config
+        self.credentials = credentials
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def secret(self, secret: str) -> str | None:
+        """A secret of this service, or None (resolved only when a request needs it)."""
+        return self.credentials.get(self.name, secret)
+
+    def require_secret(self, secret: str) -> str:
+        return self.credentials.require(self.name, secret)

@@ -1,0 +1,93 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from mktint.cli.root import COMMANDS
+from tests.support.cli import REPO, invoke, run_subprocess
+
+HEAVY = ("requests", "urllib3", "rich", "keyring", "requests_toolbelt")
+
+
+def imported_modules(run):
+    """Top-level module names from a `python -X importtime` run."""
+    names = set()
+    for line in run.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+def test_help_lists_every_group_and_exit_codes():
+    run = invoke("--help")
+    assert run.exit_code == 0
+    for group in ("torrent", "qbit", "red", "mam", "book", "auth", "health", "config",
+                  "completion", "publish"):
+        assert f"  {group} " in run.stdout
+    assert "Exit codes" in run.stdout and "7 temporary" in run.stdout
+
+
+def test_help_and_completion_import_no_heavy_library():
+    help_run = run_subprocess("--help", python_flags=("-X", "importtime"))
+    assert help_run.exit_code == 0
+    loaded = imported_modules(help_run)
+    assert "click" in loaded
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+    env = {"_MKTINT_COMPLETE": "bash_complete", "COMP_WORDS": "mktint ", "COMP_CWORD": "1"}
+    completion = run_subprocess(python_flags=("-X", "importtime"), env=env)
+    assert "config" in completion.stdout
+    assert not imported_modules(completion) & set(HEAVY)
+
+
+def test_group_help_imports_no_heavy_library():
+    for group in COMMANDS:
+        run = run_subprocess(group, "--help", python_flags=("-X", "importtime"))
+        assert run.exit_code == 0, (group, run.stderr[-500:])
+        assert not imported_modules(run) & set(HEAVY), group
+
+
+def test_version():
+    run = invoke("--version")
+    assert run.exit_code == 0
+    assert run.stdout.startswith("mktint ")
+
+
+def test_usage_error_exits_2_and_json_error_on_stderr():
+    run = invoke("config", "show", "--bogus")
+    assert run.exit_code == 2
+    assert "No such option" in run.stderr
+    run = invoke("config", "get", "--json")
+    assert run.exit_code == 2
+    assert run.error_json()["code"] == "usage"
+
+
+def test_unexpected_exception_is_one_line_with_a_debug_hint(monkeypatch):
+    from mktint.core import config
+
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(config, "load", broken)
+    run = invoke("config", "show")
+    assert run.exit_code == 1
+    assert "unexpected ZeroDivisionError: boom" in run.stderr
+    assert "run with --debug for the traceback" in run.stderr
+    assert "Traceback" not in run.stderr
+    debug = invoke("--debug", "config", "show")
+    assert "Traceback" in debug.stderr
+
+
+def test_ctrl_c_exits_130_without_traceback(tmp_path):
+    # `auth login` waits on stdin; interrupt it.
+    proc = subprocess.Popen([sys.executable, "-m", "mktint", "auth", "login", "red", "--with-token"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, text=True)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert "Traceback" not in stderr

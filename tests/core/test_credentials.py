@@ -1,0 +1,115 @@
+import os
+import stat
+
+import pytest
+
+from mktint.core import redact
+from mktint.core.credentials import Credentials
+from mktint.core.errors import ConfigError, MissingCredential
+from tests.support.cli import invoke, run_subprocess
+
+
+def test_environment_then_keyring_then_file(monkeypatch, memory_keyring, isolated_home):
+    creds = Credentials()
+    creds.file.set("red", "API_KEY", "from-file-123")
+    assert creds.find("red", "API_KEY").source == "file"
+    memory_keyring.set_password("mktint", "red:API_KEY", "from-keyring-123")
+    assert creds.find("red", "API_KEY").value == "from-keyring-123"
+    monkeypatch.setenv("MKTINT_RED_API_KEY", "from-env-123")
+    found = creds.find("red", "API_KEY")
+    assert (found.value, found.source) == ("from-env-123", "env")
+
+
+def test_env_name_uppercases_and_maps_dashes(monkeypatch):
+    monkeypatch.setenv("MKTINT_MY_BOX_PASSWORD", "pw-1234")
+    assert Credentials().get("my-box", "PASSWORD") == "pw-1234"
+
+
+def test_secrets_are_registered_with_the_redactor_when_read(monkeypatch):
+    monkeypatch.setenv("MKTINT_RED_API_KEY", "s3cr3t-key-value")
+    Credentials().get("red", "API_KEY")
+    assert redact.redact("Authorization: s3cr3t-key-value") == "Authorization: ***"
+
+
+def test_store_prefers_keyring(memory_keyring):
+    assert Credentials().store("red", "API_KEY", "abc-123-xyz") == "keyring"
+    assert memory_keyring.get_password("mktint", "red:API_KEY") == "abc-123-xyz"
+
+
+@pytest.mark.parametrize("backend", ["null", "fail"])
+def test_missing_keyring_falls_back_to_a_0600_file(backend, isolated_home):
+    import keyring
+    from keyring.backends import fail, null
+
+    keyring.set_keyring(null.Keyring() if backend == "null" else fail.Keyring())
+    creds = Credentials()
+    assert creds.store("mam", "MAM_ID", "cookie-value-1") == "file"
+    path = isolated_home / ".config" / "mktint" / "secrets.toml"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert Credentials().get("mam", "MAM_ID") == "cookie-value-1"
+    assert creds.delete("mam", "MAM_ID") == ["file"]
+    assert Credentials().get("mam", "MAM_ID") is None
+
+
+def test_group_readable_secrets_file_is_refused(isolated_home):
+    creds = Credentials()
+    creds.file.set("red", "API_KEY", "k-123456")
+    os.chmod(creds.file.path, 0o644)
+    with pytest.raises(ConfigError) as info:
+        Credentials().get("red", "API_KEY")
+    assert "chmod 600" in info.value.hint
+    assert "0644" in info.value.message
+
+
+def test_require_names_the_login_command():
+    with pytest.raises(MissingCredential) as info:
+        Credentials().require("red", "API_KEY")
+    assert "mktint auth login red" in info.value.hint
+    assert "MKTINT_RED_API_KEY" in info.value.hint
+    assert info.value.exit_code == 3
+
+
+def test_login_with_token_stores_in_keyring_and_status_shows_it(memory_keyring):
+    run = invoke("auth", "login", "red", "--with-token", "--no-verify", "--json", input="KEY-abc-123\n")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["stored_in"] == "keyring"
+    assert "KEY-abc-123" not in run.stdout + run.stderr
+    assert memory_keyring.get_password("mktint", "red:API_KEY") == "KEY-abc-123"
+    status = invoke("auth", "status", "--json").json()
+    red = next(s for s in status["services"] if s["name"] == "red")
+    assert red["secrets"] == {"API_KEY": "keyring", "PASSKEY": None}
+    assert "KEY-abc-123" not in str(status)
+
+
+def test_headless_login_lands_in_0600_file_in_a_real_process(isolated_home):
+    run = run_subprocess("auth", "login", "red", "--with-token", "--no-verify", input="KEY-xyz-789\n")
+    assert run.exit_code == 0, run.stderr
+    secrets = isolated_home / ".config" / "mktint" / "secrets.toml"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    assert "KEY-xyz-789" in secrets.read_text()
+    status = run_subprocess("auth", "status", "--json")
+    red = next(s for s in status.json()["services"] if s["name"] == "red")
+    assert red["secrets"]["API_KEY"] == "file"
+
+
+def test_login_without_terminal_or_token_is_a_usage_error():
+    run = invoke("auth", "login", "red", "--no-verify", input="")
+    assert run.exit_code == 2
+    assert "--with-token" in run.stderr
+
+
+def test_login_rejects_unknown_secret_and_services_without_credentials():
+    assert invoke("auth", "login", "red", "--secret", "MAM_ID", "--with-token", input="x\n").exit_code == 2
+    assert invoke("auth", "login", "audnexus", "--with-token", input="x\n").exit_code == 2
+    assert invoke("auth", "login", "nope", "--with-token", input="x\n").exit_code == 5
+
+
+def test_status_exits_4_when_a_configured_service_lacks_its_credential(config_file):
+    config_file('[services.red]\nsource = "RED"\n')
+    run = invoke("auth", "status", "--json")
+    assert run.exit_code == 4
+    red = next(s for s in run.json()["services"] if s["name"] == "red")
+    assert red == {"name": "red", "kind": "gazelle", "configured": True,
+                   "secrets": {"API_KEY": None, "PASSKEY": None}, "ok": False}
+    invoke("auth", "login", "red", "--with-token", "--no-verify", input="KEY-123456\n")
+    assert invoke("auth", "status").exit_code == 0

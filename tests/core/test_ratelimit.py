@@ -1,0 +1,67 @@
+import json
+import subprocess
+import sys
+import textwrap
+
+from mktint.core.ratelimit import Rate, RateLimiter
+from tests.support.cli import REPO
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_window_holds_the_limit(tmp_path):
+    clock = FakeClock()
+    limiter = RateLimiter("svc", Rate(10, 10.0), tmp_path, sleep=clock.sleep, clock=clock)
+    times = []
+    for _ in range(25):
+        limiter.acquire()
+        times.append(clock.now)
+    for i in range(len(times) - 10):
+        assert times[i + 10] - times[i] >= 10.0
+    # and it is not slower than it needs to be: 25 requests need just over 20 s
+    assert times[-1] - times[0] < 20.5
+
+
+def test_block_for_holds_every_caller(tmp_path):
+    clock = FakeClock()
+    limiter = RateLimiter("svc", Rate(10, 10.0), tmp_path, sleep=clock.sleep, clock=clock)
+    limiter.block_for(7)
+    waited = limiter.acquire()
+    assert waited >= 7
+
+
+def test_damaged_state_file_only_forgets_history(tmp_path):
+    limiter = RateLimiter("svc", Rate(2, 1.0), tmp_path)
+    limiter.path.write_text("{not json")
+    assert limiter.acquire() == 0
+
+
+def test_concurrent_processes_share_one_budget(tmp_path):
+    """Four processes at once, 6 requests each, 5 per 1 s: no 1 s window holds more than 5."""
+    script = textwrap.dedent(f"""
+        import json, sys, time
+        sys.path.insert(0, {str(REPO)!r})
+        from pathlib import Path
+        from mktint.core.ratelimit import Rate, RateLimiter
+        limiter = RateLimiter("shared", Rate(5, 1.0), Path({str(tmp_path)!r}))
+        stamps = []
+        for _ in range(6):
+            limiter.acquire()
+            stamps.append(time.time())
+        print(json.dumps(stamps))
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    stamps = sorted(t for p in procs for t in json.loads(p.communicate(timeout=60)[0]))
+    assert len(stamps) == 24
+    for i in range(len(stamps) - 5):
+        assert stamps[i + 5] - stamps[i] >= 1.0, "six requests inside one second"

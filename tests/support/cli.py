@@ -1,0 +1,50 @@
+"""Running mktint in tests: in-process (CliRunner) or as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def error_json(self):
+        """The `{"error": ...}` object mktint writes to stderr with --json."""
+        for line in self.stderr.splitlines():
+            if line.startswith('{"error"'):
+                return json.loads(line)["error"]
+        raise AssertionError(f"no JSON error on stderr: {self.stderr!r}")
+
+
+def invoke(*args: str, input: str | None = None, env: dict | None = None) -> Run:
+    """Run the CLI in-process; stdout and stderr are kept apart."""
+    from mktint.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, env=env,
+                                prog_name="mktint", catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def run_subprocess(*args: str, input: str | None = None, env: dict | None = None,
+                   timeout: float = 120, python_flags: tuple[str, ...] = ()) -> Run:
+    """Run ``python -m mktint`` from this checkout as a separate process."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    proc = subprocess.run([sys.executable, *python_flags, "-m", "mktint", *map(str, args)],
+                          input=input, capture_output=True, text=True, env=full_env,
+                          timeout=timeout, cwd=REPO)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
