@@ -55,17 +55,6 @@ class Column:
     justify: str = "left"
 
 
-def human_size(n: int | float | None) -> str:
-    if n is None:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError
-
-
 class Output:
     def __init__(self, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
                  quiet: bool = False, no_color: bool = False):
