@@ -121,27 +121,6 @@ def logout(state: AppState, service: str) -> None:
                                  else f"nothing stored for {service}"))
 
 
-def credential_report(factory) -> list[dict]:
-    """Per service with secrets: which are present and where from (never their values)."""
-    from mktint.core.kinds import KINDS
-
-    loaded = factory.config
-    configured = set(loaded.raw.get("services", {}))
-    report = []
-    for name, service in sorted(loaded.services.items()):
-        kind = KINDS[service.kind]
-        if not kind.secrets:
-            continue
-        sources = {}
-        for secret in kind.secrets:
-            found = factory.credentials.find(name, secret)
-            sources[secret] = found.source if found else None
-        ok = not kind.required_secrets or any(sources[s] for s in kind.required_secrets)
-        report.append({"name": name, "kind": service.kind, "configured": name in configured,
-                       "secrets": sources, "ok": ok})
-    return report
-
-
 @auth.command()
 @json_option
 @pass_state
@@ -153,7 +132,9 @@ def status(state: AppState) -> None:
     from mktint.core.errors import EXIT_AUTH
     from mktint.core.output import Column
 
-    report = credential_report(state.factory)
+    from mktint.core.credentials import credential_report
+
+    report = credential_report(state.factory.config, state.factory.credentials)
 
     def human() -> None:
         rows = [{"name": r["name"], "kind": r["kind"],

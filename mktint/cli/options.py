@@ -57,3 +57,23 @@ def resolve_service(state: AppState, name: str | None, kind: str):
     if name is None:
         name = factory.config.default_client()
     return factory.service(name, kind)
+
+
+class SizeParam(click.ParamType):
+    """A size such as ``4MiB`` or ``10G`` (see ``mktint.core.units.parse_size``)."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        from mktint.core.errors import UsageError
+        from mktint.core.units import parse_size
+
+        try:
+            return parse_size(value)
+        except UsageError as e:
+            self.fail(f"{e.message} ({e.hint})", param, ctx)
+
+
+SIZE = SizeParam()

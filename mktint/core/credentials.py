@@ -196,3 +196,27 @@ class Credentials:
         if self.file.delete(service, secret):
             removed.append(SOURCE_FILE)
         return removed
+
+
+def credential_report(config, credentials: Credentials) -> list[dict]:
+    """Per service with secrets: which are present and where from (never their values).
+
+    ``ok`` is false when none of the kind's required secrets is present; ``configured``
+    tells whether the service is named in the config file.
+    """
+    from mktint.core.kinds import KINDS
+
+    named = set(config.raw.get("services", {}))
+    report = []
+    for name, service in sorted(config.services.items()):
+        kind = KINDS[service.kind]
+        if not kind.secrets:
+            continue
+        sources = {}
+        for secret in kind.secrets:
+            found = credentials.find(name, secret)
+            sources[secret] = found.source if found else None
+        ok = not kind.required_secrets or any(sources[s] for s in kind.required_secrets)
+        report.append({"name": name, "kind": service.kind, "configured": name in named,
+                       "secrets": sources, "ok": ok})
+    return report
