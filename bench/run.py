@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""mktint benchmarks: side-by-side ratios against the tools users would pick instead.
+
+    python bench/run.py [--quick] [--only SECTION ...]
+
+Every figure is the median of at least 3 runs; runs of the tools being compared are
+interleaved (A B C A B C ...) so that a busy moment hurts all of them alike, and each
+figure is quoted as a ratio to an anchor measured in the same run. Prints a table and
+writes bench/results.json. Benchmarks are not tests: nothing here fails on a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DATA = REPO / "bench" / "data"
+RESULTS = REPO / "bench" / "results.json"
+MiB = 1024 * 1024
+PY = sys.executable
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+# -- measuring -------------------------------------------------------------------------
+
+def timed_run(argv: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one command, which must succeed."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=env or ENV, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[:4]}... exited {proc.returncode}: {stderr[-500:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def interleaved(contenders: dict[str, callable], repeat: int) -> dict[str, dict]:
+    """Run each contender ``repeat`` times, interleaved; median seconds and peak RSS."""
+    times = {name: [] for name in contenders}
+    rss = {name: 0 for name in contenders}
+    for _ in range(repeat):
+        for name, run in contenders.items():
+            seconds, peak = run()
+            times[name].append(seconds)
+            rss[name] = max(rss[name], peak)
+    return {name: {"median_s": statistics.median(t), "runs_s": [round(x, 4) for x in t],
+                   "peak_rss_mib": round(rss[name] / 1024, 1)} for name, t in times.items()}
+
+
+def with_ratios(results: dict[str, dict], anchor: str) -> dict[str, dict]:
+    base = results[anchor]["median_s"]
+    for entry in results.values():
+        entry["ratio"] = round(entry["median_s"] / base, 3)
+    return results
+
+
+# -- the machine -----------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    versions = {"python": platform.python_version()}
+    for tool, args in (("mktorrent", ["mktorrent", "-h"]), ("qbittorrent-nox", ["qbittorrent-nox", "--version"])):
+        if shutil.which(tool):
+            out = subprocess.run(args, capture_output=True, text=True).stdout.splitlines()
+            versions[tool] = out[0].strip() if out else "?"
+    try:
+        import torf
+
+        versions["torf"] = torf.__version__
+    except ImportError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory / 1024**3, 1),
+            "platform": platform.platform(), "versions": versions}
+
+
+def sha1_limit(total: int, threads: int) -> float:
+    """All-core SHA-1 throughput (bytes/s) hashing 4 MiB pieces from memory."""
+    piece = os.urandom(4 * MiB)
+    count = max(threads, total // len(piece))
+
+    def work(n):
+        for _ in range(n):
+            hashlib.sha1(piece).digest()
+
+    per = [count // threads + (1 if i < count % threads else 0) for i in range(threads)]
+    best = 0.0
+    for _ in range(3):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(work, per))
+        best = max(best, count * len(piece) / (time.perf_counter() - started))
+    return best
+
+
+# -- data ------------------------------------------------------------------------------
+
+def make_big_tree(size: int) -> Path:
+    root = DATA / f"big-{size // MiB}MiB"
+    files = 8
+    if root.exists() and sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) == size:
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "disc 2").mkdir(parents=True)
+    block = os.urandom(MiB)
+    for i in range(files):
+        path = root / ("disc 2" if i % 2 else "") / f"part {i:02d}.m4b"
+        with open(path, "wb") as f:
+            for _ in range(size // files // MiB):
+                f.write(block)
+    return root
+
+
+def make_small_tree(count: int) -> Path:
+    root = DATA / f"small-{count}"
+    if root.exists() and sum(1 for p in root.rglob("*") if p.is_file()) == count:
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    data = os.urandom(16 * 1024)
+    for i in range(count):
+        folder = root / f"d{i // 500:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"f{i:05d}.txt").write_bytes(data[: 512 + (i * 37) % 8192])
+    return root
+
+
+def warm(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                while f.read(8 * MiB):
+                    pass
+
+
+# -- contenders ------------------------------------------------------------------------
+
+def mktint_create(root: Path, out: Path, threads: int, piece: str | None, targets=()) -> callable:
+    def run():
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        argv = [PY, "-m", "mktint", "torrent", "create", str(root), "-o", str(out / "t.torrent"),
+                "--no-date", "--threads", str(threads), "--force"]
+        if piece:
+            argv += ["--piece-size", piece]
+        if targets:
+            argv = argv[:6] + ["-o", str(out)] + argv[8:]
+            for target in targets:
+                argv += ["--target", target]
+        else:
+            argv += ["--private", "--source", "RED"]
+        return timed_run(argv, env={**ENV, "MKTINT_CONFIG": str(DATA / "bench-config.toml")})
+    return run
+
+
+def mktorrent_create(root: Path, out: Path, threads: int, piece_log2: int | None) -> callable:
+    def run():
+        target = out / "m.torrent"
+        target.unlink(missing_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+        argv = ["mktorrent", "-p", "-s", "RED", "-t", str(threads), "-d", "-a", "https://t.invalid/a",
+                "-o", str(target), str(root)]
+        if piece_log2:
+            argv[1:1] = ["-l", str(piece_log2)]
+        return timed_run(argv)
+    return run
+
+
+def torf_create(root: Path, out: Path, threads: int, piece: int | None) -> callable:
+    script = textwrap.dedent("""
+        import sys, torf
+        t = torf.Torrent(sys.argv[1], private=True, source="RED", trackers=["https://t.invalid/a"],
+                         creation_date=None, piece_size=int(sys.argv[3]) if sys.argv[3] != "auto" else None)
+        t.generate(threads=int(sys.argv[4]))
+        t.write(sys.argv[2], overwrite=True)
+    """)
+
+    def run():
+        out.mkdir(parents=True, exist_ok=True)
+        return timed_run([PY, "-c", script, str(root), str(out / "torf.torrent"),
+                          str(piece) if piece else "auto", str(threads)])
+    return run
+
+
+# -- sections ----------------------------------------------------------------------------
+
+def bench_creation(quick: bool, repeat: int) -> dict:
+    threads = os.cpu_count() or 1
+    size = (256 if quick else 1024) * MiB
+    big = make_big_tree(size)
+    warm(big)
+    limit = sha1_limit(size, threads)
+    out = Path(tempfile.mkdtemp(prefix="mktint-bench-"))
+    try:
+        big_results = with_ratios(interleaved({
+            "mktorrent": mktorrent_create(big, out / "a", threads, 22),
+            "mktint": mktint_create(big, out / "b", threads, "4MiB"),
+            "torf": torf_create(big, out / "c", threads, 4 * MiB),
+        }, repeat), "mktorrent")
+        for entry in big_results.values():
+            entry["share_of_sha1_limit"] = round(size / entry["median_s"] / limit, 3)
+        small = make_small_tree(4000 if quick else 20000)
+        warm(small)
+        small_results = with_ratios(interleaved({
+            "mktorrent": mktorrent_create(small, out / "d", threads, None),
+            "mktint": mktint_create(small, out / "e", threads, None),
+            "torf": torf_create(small, out / "f", threads, None),
+        }, repeat), "mktorrent")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return {"data_bytes": size, "threads": threads, "sha1_limit_bytes_per_s": round(limit),
+            "big": big_results, "small_files": {"files": 4000 if quick else 20000, **small_results}}
+
+
+def bench_targets(quick: bool, repeat: int) -> dict:
+    threads = os.cpu_count() or 1
+    big = make_big_tree((256 if quick else 1024) * MiB)
+    warm(big)
+    (DATA / "bench-config.toml").write_text("".join(
+        f'[services.t{i}]\nkind = "gazelle"\nflavour = "red"\nsource = "T{i}"\n'
+        f'announce = "https://t{i}.invalid/announce"\n' for i in (1, 2, 3)))
+    out = Path(tempfile.mkdtemp(prefix="mktint-bench-"))
+    try:
+        return with_ratios(interleaved({
+            f"{n} target{'s' if n > 1 else ''}": mktint_create(big, out / str(n), threads, "4MiB",
+                                                             [f"t{i}" for i in range(1, n + 1)])
+            for n in (1, 2, 3)}, repeat), "1 target")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def bench_startup(quick: bool, repeat: int) -> dict:
+    sample = DATA / "startup.torrent"
+    if not sample.exists():
+        small = make_small_tree(4000 if quick else 20000)
+        subprocess.run([PY, "-m", "mktint", "torrent", "create", str(small), "-o", str(sample),
+                        "--force", "--public"], env=ENV, check=True, capture_output=True)
+    completion_env = {**ENV, "_MKTINT_COMPLETE": "bash_complete", "COMP_WORDS": "mktint qbit ",
+                      "COMP_CWORD": "2"}
+    contenders = {
+        "python -c pass": lambda: timed_run([PY, "-c", "pass"]),
+        "python -c 'import click'": lambda: timed_run([PY, "-c", "import click"]),
+        "mktint --help": lambda: timed_run([PY, "-m", "mktint", "--help"]),
+        "completion request": lambda: timed_run([PY, "-m", "mktint"], env=completion_env),
+        "mktint torrent info": lambda: timed_run([PY, "-m", "mktint", "torrent", "info", str(sample)]),
+    }
+    return with_ratios(interleaved(contenders, max(repeat, 10)), "python -c 'import click'")
+
+
+SECTIONS = {
+    "creation": bench_creation,
+    "targets": bench_targets,
+    "startup": bench_startup,
+}
+
+
+# -- report ------------------------------------------------------------------------------
+
+def table(title: str, results: dict) -> str:
+    lines = [f"\n{title}", f"  {'contender':<28} {'median':>9} {'ratio':>7} {'peak RSS':>10}  extra"]
+    for name, entry in results.items():
+        if not isinstance(entry, dict) or "median_s" not in entry:
+            continue
+        extra = ""
+        if "share_of_sha1_limit" in entry:
+            extra = f"{entry['share_of_sha1_limit'] * 100:.0f}% of SHA-1 limit"
+        for key in ("elapsed_vs_minimum", "http_429"):
+            if key in entry:
+                extra += f" {key}={entry[key]}"
+        lines.append(f"  {name:<28} {entry['median_s']:>8.3f}s {entry['ratio']:>6.2f}x "
+                     f"{entry.get('peak_rss_mib', 0):>8.1f}Mi  {extra}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller data, 3 runs each")
+    parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="run these sections only")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender (at least 3)")
+    args = parser.parse_args()
+    repeat = max(3, args.repeat)
+    DATA.mkdir(parents=True, exist_ok=True)
+    report = {"machine": machine(), "quick": args.quick, "repeat": repeat,
+              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "sections": {}}
+    print(f"machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
+          f"{report['machine']['memory_gib']} GiB; {report['machine']['versions']}")
+    for name in args.only or SECTIONS:
+        started = time.perf_counter()
+        try:
+            report["sections"][name] = SECTIONS[name](args.quick, repeat)
+        except Exception as e:  # one broken section must not hide the others
+            report["sections"][name] = {"error": f"{type(e).__name__}: {e}"}
+            print(f"\n{name}: FAILED: {e}")
+            continue
+        section = report["sections"][name]
+        for key, value in section.items():
+            if isinstance(value, dict) and any(isinstance(v, dict) and "median_s" in v for v in value.values()):
+                print(table(f"{name} / {key}", value))
+        if any(isinstance(v, dict) and "median_s" in v for v in section.values()):
+            print(table(name, section))
+        print(f"  ({time.perf_counter() - started:.0f} s)")
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwrote {RESULTS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
