@@ -165,3 +165,13 @@ def test_parse_mam_size(text, expected):
     from mktint.services.mam import parse_mam_size
 
     assert parse_mam_size(text) == expected
+
+
+def test_debug_trace_never_shows_the_cookie(mam):
+    from tests.support.cli import run_subprocess
+
+    mam()
+    run = run_subprocess("--debug", "mam", "status", "--json", env={"MKTINT_MAM_MAM_ID": VALID_MAM_ID})
+    assert run.exit_code == 0, run.stderr
+    assert "GET" in run.stderr and "/jsonLoad.php" in run.stderr  # the trace is there ...
+    assert VALID_MAM_ID not in run.stderr + run.stdout  # ... without the cookie
