@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mktint.core import redact
-from mktint.core.errors import AuthError, ProtocolError, RateLimited
+from mktint.core.errors import AuthError, ConfigError, ProtocolError, RateLimited
 from mktint.core.http import HttpClient, json_body
 from mktint.core.ratelimit import Rate
 from mktint.core.service import ServiceClient
@@ -142,6 +142,22 @@ class MamClient(ServiceClient):
 
     def end_session(self) -> None:
         """mam_id sessions are managed on the site (Preferences → Security); nothing to end."""
+
+    # -- torrents ------------------------------------------------------------------------------
+
+    def announce_url(self) -> str:
+        """The personal announce URL from the config, ``{passkey}`` filled from the credential
+        store. No request is made; a missing URL or passkey is a ConfigError (exit 3)."""
+        announce = self.config.get("announce")
+        if not announce:
+            raise ConfigError(
+                f"no announce URL configured for {self.name}",
+                service=self.name,
+                hint="copy your personal announce URL from MAM's upload page, then: "
+                     f"mktint config set services.{self.name}.announce URL")
+        if "{passkey}" in announce:
+            announce = announce.replace("{passkey}", self.require_secret("PASSKEY"))
+        return announce
 
     # -- the seedbox IP ------------------------------------------------------------------------
 

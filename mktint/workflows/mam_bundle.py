@@ -66,6 +66,7 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder")
     url = upload_url(factory, service)
+    factory.service(service, "mam").announce_url()  # a missing announce/passkey fails before hashing
 
     spec = resolve_target(factory, "mam")
     plan = scan(source)

@@ -80,6 +80,20 @@ def engine(monkeypatch):
     return calls
 
 
+ANNOUNCE = "https://t.example/tracker.php/{passkey}/announce"
+
+
+@pytest.fixture
+def configure(config_file, memory_keyring):
+    """The mam service with an announce URL (and its passkey stored); extra TOML appended."""
+
+    def write(mam_extra: str = "", rest: str = ""):
+        memory_keyring.set_password("mktint", "mam:PASSKEY", "passkey-mam-0123456789abcdef")
+        return config_file(f'[services.mam]\nannounce = "{ANNOUNCE}"\n{mam_extra}\n{rest}')
+
+    return write
+
+
 @pytest.fixture
 def book(tmp_path):
     folder = tmp_path / "Author - The Book {ASIN.B08G9PRS1K}"
@@ -88,10 +102,10 @@ def book(tmp_path):
     return folder
 
 
-def test_prepare_writes_the_bundle_and_submits_nothing(engine, book, tmp_path, config_file):
+def test_prepare_writes_the_bundle_and_submits_nothing(engine, book, tmp_path, configure):
     out = tmp_path / "out"
     with mam_server() as server:
-        config_file(f'[services.mam]\nurl = "{server.url}"\n')
+        configure(f'url = "{server.url}"')
         run = invoke("mam", "prepare", book, "--asin", "b08g9prs1k", "-o", out, "--json")
         assert server.requests == []  # MAM is not contacted at all
     assert run.exit_code == 0, run.stderr
@@ -116,7 +130,8 @@ def test_prepare_writes_the_bundle_and_submits_nothing(engine, book, tmp_path, c
     assert engine["book"] == ["B08G9PRS1K"]
 
 
-def test_prepare_without_asin_has_no_description(engine, book, tmp_path):
+def test_prepare_without_asin_has_no_description(engine, book, tmp_path, configure):
+    configure()
     run = invoke("mam", "prepare", book, "-o", tmp_path)
     assert run.exit_code == 0, run.stderr
     folder = tmp_path / f"{book.name}.mam-upload"
@@ -128,7 +143,8 @@ def test_prepare_without_asin_has_no_description(engine, book, tmp_path):
     assert engine["book"] == []
 
 
-def test_existing_bundle_is_a_conflict_unless_forced(engine, book, tmp_path):
+def test_existing_bundle_is_a_conflict_unless_forced(engine, book, tmp_path, configure):
+    configure()
     assert invoke("mam", "prepare", book, "-o", tmp_path, "--asin", "B08G9PRS1K").exit_code == 0
     again = invoke("mam", "prepare", book, "-o", tmp_path)
     assert again.exit_code == 6
@@ -139,21 +155,23 @@ def test_existing_bundle_is_a_conflict_unless_forced(engine, book, tmp_path):
     assert not (tmp_path / f"{book.name}.mam-upload" / "description.txt").exists()
 
 
-def test_bad_asin_exits_2_before_any_work(engine, book, tmp_path):
+def test_bad_asin_exits_2_before_any_work(engine, book, tmp_path, configure):
+    configure()
     run = invoke("mam", "prepare", book, "-o", tmp_path, "--asin", "nope")
     assert run.exit_code == 2
     assert "is not an ASIN" in run.stderr
     assert engine["scan"] == [] and not list(tmp_path.glob("*.mam-upload"))
 
 
-def test_metadata_failure_leaves_no_bundle(engine, book, tmp_path):
+def test_metadata_failure_leaves_no_bundle(engine, book, tmp_path, configure):
+    configure()
     run = invoke("mam", "prepare", book, "-o", tmp_path, "--asin", "B000000404")
     assert run.exit_code == 5
     assert not (tmp_path / f"{book.name}.mam-upload").exists()
 
 
-def test_output_dir_defaults_to_the_configured_one(engine, book, tmp_path, config_file):
-    config_file(f'[defaults]\noutput_dir = "{tmp_path / "torrents"}"\n')
+def test_output_dir_defaults_to_the_configured_one(engine, book, tmp_path, configure):
+    configure(rest=f'[defaults]\noutput_dir = "{tmp_path / "torrents"}"\n')
     run = invoke("mam", "prepare", book, "--json")
     assert run.exit_code == 0, run.stderr
     assert run.json()["folder"] == str(tmp_path / "torrents" / f"{book.name}.mam-upload")
@@ -163,3 +181,26 @@ def test_missing_path_is_a_usage_error(tmp_path):
     run = invoke("mam", "prepare", tmp_path / "nowhere")
     assert run.exit_code == 2
     assert "does not exist" in run.stderr
+
+
+def test_missing_announce_or_passkey_exits_3_before_hashing(engine, book, tmp_path, configure,
+                                                           config_file, memory_keyring):
+    config_file("")
+    run = invoke("mam", "prepare", book, "-o", tmp_path)
+    assert run.exit_code == 3
+    assert "no announce URL configured for mam" in run.stderr
+    assert "mktint config set services.mam.announce" in run.stderr
+    configure()
+    memory_keyring.store.clear()
+    run = invoke("mam", "prepare", book, "-o", tmp_path)
+    assert run.exit_code == 3
+    assert "no PASSKEY stored for service 'mam'" in run.stderr
+    assert engine["scan"] == [] and not list(tmp_path.glob("*.mam-upload"))
+
+
+def test_announce_url_fills_the_passkey(configure):
+    from mktint.core.factory import Factory
+
+    configure()
+    assert Factory().service("mam", "mam").announce_url() == \
+        "https://t.example/tracker.php/passkey-mam-0123456789abcdef/announce"
