@@ -162,7 +162,7 @@ def validate(state: AppState) -> None:
 @json_option
 @pass_state
 def import_mk_torrent(state: AppState, source: str | None, dry_run: bool, yes: bool) -> None:
-    """Import mk_torrent's settings, trackers and stored secrets.
+    """Import settings and secrets from mk_torrent.
 
     Writes [services.*] and [defaults] to the config file and moves every secret
     (keyring entries, plain-text keys, announce-URL passkeys) into mktint's credential

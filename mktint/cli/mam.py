@@ -27,7 +27,9 @@ def _client(state: AppState, name: str):
 @json_option
 @pass_state
 def status(state: AppState, service_name: str) -> None:
-    """Show your account: user name, class, ratio, upload/download, seed bonus.
+    """Show your account: class, ratio, traffic, bonus.
+
+    Fields: user name, class, ratio, uploaded/downloaded (bytes in JSON), seed bonus.
 
     \b
     Examples:
@@ -53,9 +55,9 @@ def status(state: AppState, service_name: str) -> None:
 @json_option
 @pass_state
 def seedbox(state: AppState, service_name: str) -> None:
-    """Register this machine's IP as your seedbox address (at most once an hour).
+    """Register this machine's IP as your seedbox.
 
-    Exits 7 with the wait when MAM says the last change was too recent.
+    MAM allows one change an hour. Exits 7 with the wait when MAM says the last change was too recent.
 
     \b
     Examples:
@@ -79,9 +81,9 @@ def seedbox(state: AppState, service_name: str) -> None:
 @pass_state
 def prepare(state: AppState, path: str, asin: str | None, output_dir: str | None, force: bool,
             service_name: str) -> None:
-    """Build the MAM torrent and an upload bundle for PATH; nothing is submitted.
+    """Build the torrent and a manual-upload bundle.
 
-    The bundle folder (PATH's name + ".mam-upload") holds the .torrent, description.txt
+    Nothing is submitted: MAM has no upload API. The bundle folder (PATH's name + ".mam-upload") holds the .torrent, description.txt
     (with --asin) and UPLOAD.txt saying what to paste where on MAM's upload page.
 
     \b
