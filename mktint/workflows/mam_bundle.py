@@ -68,7 +68,7 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
     url = upload_url(factory, service)
     factory.service(service, "mam").announce_url()  # a missing announce/passkey fails before hashing
 
-    spec = resolve_target(factory, "mam")
+    spec = resolve_target(factory, service)
     plan = scan(source)
     created = create(plan, [spec], progress=progress)[0]
     description = None

@@ -347,3 +347,12 @@ def test_qbit_url():
     assert qbit_url({"qbit_host": "localhost", "qbit_port": 8080}) == "http://localhost:8080"
     assert qbit_url({"qbit_host": "nas", "qbit_port": 443, "qbit_https": True}) == "https://nas:443"
     assert qbit_url({"qbit_host": "https://qb.example/"}) == "https://qb.example"
+
+
+def test_the_global_config_option_chooses_the_file_written(folder, tmp_path, isolated_home):
+    target = tmp_path / "elsewhere" / "mktint.toml"
+    run = invoke("--config", target, "config", "import-mk-torrent", "--from", folder(old_config()), "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["config_path"] == str(target)
+    assert tomllib.loads(target.read_text())["services"]["qbittorrent"]["username"] == "bob"
+    assert not (isolated_home / ".config" / "mktint" / "config.toml").exists()
