@@ -361,7 +361,12 @@ def _read_encrypted(source, old, account, secrets, add_secret, result, master_pa
     try:
         data = decrypt_secure_file(source, password)
     except ValueError as e:
-        result.skipped.append({"item": what, "reason": str(e)})
+        reason = str(e)
+        if (source / "master_key").is_file():
+            reason += ("; if you never set a master password, mk_torrent encrypted this file with the "
+                       "key in master_key, which mktint does not read: store those secrets with "
+                       "`mktint auth login`")
+        result.skipped.append({"item": what, "reason": reason})
         return
     except OSError as e:
         result.skipped.append({"item": what, "reason": f"cannot read it: {e}"})

@@ -291,7 +291,10 @@ def test_encrypted_store_with_the_master_password(folder, isolated_home, memory_
     write_encrypted(source, "master-pass", ENCRYPTED)
     monkeypatch.setattr(config_cli, "_ask_master_password", lambda: "wrong")
     run = invoke("config", "import-mk-torrent", "--from", source, "--dry-run", "--json")
-    assert "wrong master password" in run.json()["skipped"][0]["reason"]
+    assert run.json()["skipped"][0]["reason"] == "wrong master password"
+    (source / "master_key").write_bytes(b"not-read")
+    run = invoke("config", "import-mk-torrent", "--from", source, "--dry-run", "--json")
+    assert "key in master_key, which mktint does not read" in run.json()["skipped"][0]["reason"]
 
     monkeypatch.setattr(config_cli, "_ask_master_password", lambda: "master-pass")
     run = invoke("config", "import-mk-torrent", "--from", source, "--json")
