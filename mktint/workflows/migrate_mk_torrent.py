@@ -230,9 +230,11 @@ def decrypt_secure_file(source: Path, password: str) -> dict[str, dict[str, str]
     except InvalidToken:
         raise ValueError("wrong master password") from None
     data = json.loads(clear.decode("utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ValueError("unexpected content (not mk_torrent's {service: {account: secret}})")
     for accounts in data.values():
         for value in accounts.values():
-            redact.register(value)
+            redact.register(str(value))
     return data
 
 
@@ -262,7 +264,7 @@ def plan(source: Path, config_path: Path, credentials: Credentials, *,
     old = read_config_json(source)
     result = Plan(source, config_path)
     config_json = str(source / "config.json")
-    secrets: dict[tuple[str, str], SecretMove] = {}
+    secrets: dict[tuple[str, str], SecretMove | None] = {}  # None: named but not found yet
 
     def add_secret(service: str, secret: str, value: str | None, origin: str) -> None:
         if value and (service, secret) not in secrets:
@@ -276,10 +278,15 @@ def plan(source: Path, config_path: Path, credentials: Credentials, *,
         result.settings.append(Setting(f"{qb}.username", str(username), "qbit_username"))
     if old.get("default_category"):
         result.settings.append(Setting(f"{qb}.category", str(old["default_category"]), "default_category"))
-    if old.get("default_tags"):
-        result.settings.append(Setting(f"{qb}.tags", [str(t) for t in old["default_tags"]], "default_tags"))
+    tags = old.get("default_tags")
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",") if t.strip()]
+    if tags and isinstance(tags, list):
+        result.settings.append(Setting(f"{qb}.tags", [str(t) for t in tags], "default_tags"))
     mappings = old.get("docker_mappings") or {}
-    if old.get("docker_mode") and mappings:
+    if not isinstance(mappings, dict):
+        result.ignored.append({"key": "docker_mappings", "reason": "not a host → container table"})
+    elif old.get("docker_mode") and mappings:
         result.settings.append(Setting(f"{qb}.path_map", {str(k): str(v) for k, v in mappings.items()},
                                        "docker_mappings"))
     elif mappings:

@@ -359,3 +359,12 @@ def test_the_global_config_option_chooses_the_file_written(folder, tmp_path, iso
     assert run.json()["config_path"] == str(target)
     assert tomllib.loads(target.read_text())["services"]["qbittorrent"]["username"] == "bob"
     assert not (isolated_home / ".config" / "mktint" / "config.toml").exists()
+
+
+def test_odd_value_types_do_not_crash(folder, isolated_home):
+    source = folder(old_config(default_tags="a, b", docker_mode=True, docker_mappings=["/x:/y"]))
+    run = invoke("config", "import-mk-torrent", "--from", source, "--json")
+    assert run.exit_code == 0, run.stderr
+    data = run.json()
+    assert {s["key"]: s["value"] for s in data["settings"]}["services.qbittorrent.tags"] == ["a", "b"]
+    assert {"key": "docker_mappings", "reason": "not a host → container table"} in data["ignored_keys"]
