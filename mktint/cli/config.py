@@ -152,3 +152,91 @@ def validate(state: AppState) -> None:
     result = {"path": str(loaded.path), "exists": loaded.exists, "valid": True}
     message = f"{loaded.path}: valid" if loaded.exists else f"{loaded.path}: no file (built-in defaults)"
     state.output.emit(result, lambda: state.output.line(message))
+
+
+@config.command("import-mk-torrent")
+@click.option("--from", "source", metavar="DIR", type=click.Path(file_okay=False),
+              help="mk_torrent's config folder (default: ~/.config/torrent_creator).")
+@click.option("--dry-run", is_flag=True, help="Print the plan (secrets masked); change nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Overwrite conflicting values without asking.")
+@json_option
+@pass_state
+def import_mk_torrent(state: AppState, source: str | None, dry_run: bool, yes: bool) -> None:
+    """Import settings and secrets from mk_torrent.
+
+    Writes [services.*] and [defaults] to the config file and moves every secret
+    (keyring entries, plain-text keys, announce-URL passkeys) into mktint's credential
+    store — never into config.toml. Values already set are kept unless you confirm.
+    An encrypted mk_torrent store is read only with its master password typed on a
+    terminal.
+
+    \b
+    Examples:
+      mktint config import-mk-torrent --dry-run
+      mktint config import-mk-torrent --from /backup/torrent_creator --yes
+    """
+    from pathlib import Path
+
+    from mktint.workflows import migrate_mk_torrent as migrate
+
+    out, factory = state.output, state.factory
+    folder = Path(source).expanduser() if source else migrate.default_source_dir()
+    plan = migrate.plan(folder, _location(state), factory.credentials,
+                        master_password=_ask_master_password)
+    if not dry_run and plan.changes:
+        overwrite = False
+        if plan.conflicts:
+            for item in plan.conflicts:
+                out.warn(_conflict_text(item))
+            overwrite = out.confirm(f"overwrite {len(plan.conflicts)} value(s) already set in mktint?",
+                                    assume_yes=yes)
+        migrate.apply(plan, factory.credentials, overwrite=overwrite)
+    out.emit({**plan.to_dict(), "dry_run": dry_run}, lambda: _show_plan(state, plan))
+    if plan.applied:
+        out.success(f"imported into {plan.config_path}; check it with `mktint config show` "
+                    "and `mktint auth status`")
+    elif not dry_run:
+        out.info("nothing to import: mktint already has every value")
+
+
+def _ask_master_password() -> str | None:
+    """mk_torrent's master password, typed on a terminal; None when there is none."""
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return None
+    return click.prompt("mk_torrent master password (Enter to skip)", hide_input=True,
+                        default="", show_default=False, err=True) or None
+
+
+def _show_plan(state: AppState, plan) -> None:
+    line = state.output.line
+    verb = "imported" if plan.applied else "plan"
+    line(f"{verb}: {plan.source} -> {plan.config_path}")
+    if plan.settings:
+        line("settings:")
+        for s in plan.settings:
+            now = f"  (now {s.current!r})" if s.action in ("conflict", "keep", "overwrite") else ""
+            line(f"  {s.action:<10} {s.key} = {s.value!r}{now}  [from {s.origin}]")
+    if plan.secrets:
+        line("secrets:")
+        for m in plan.secrets:
+            where = f" -> {m.stored_in}" if m.stored_in else ""
+            line(f"  {m.action:<10} {m.service} {m.secret} = ***  [from {m.origin}]{where}")
+    for title, items, fmt in (
+        ("plain-text secrets (remove them from the old files)", plan.plain_text,
+         lambda i: f"{i['file']}: {i['key']} — {i['advice']}"),
+        ("skipped", plan.skipped, lambda i: f"{i['item']}: {i['reason']}"),
+        ("unsupported trackers (not imported)", plan.unsupported, lambda i: f"{i['tracker']} (from {i['from']})"),
+        ("not imported", plan.ignored, lambda i: f"{i['key']}: {i['reason']}"),
+    ):
+        if items:
+            line(f"{title}:")
+            for item in items:
+                line(f"  {fmt(item)}")
+
+
+def _conflict_text(item) -> str:
+    if hasattr(item, "key"):
+        return f"{item.key} is {item.current!r} in mktint; mk_torrent has {item.value!r}"
+    return f"{item.service} {item.secret} is already stored ({item.stored_in}) with another value"

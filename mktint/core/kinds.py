@@ -68,10 +68,13 @@ KINDS: dict[str, Kind] = {
         client="mktint.services.mam:MamClient",
         description="MyAnonamouse (no upload API)",
         fields={
-            "announce": Field("str", "your personal announce URL, copied from the site"),
+            "announce": Field("str", "your personal announce URL, copied from the site; "
+                                     "{passkey} is filled from the credential store"),
             "source": Field("str", "info.source written into torrents for MAM", "MAM"),
+            "seedbox_url": Field("str", "dynamic-seedbox endpoint (registers a seedbox's IP)",
+                                 "https://t.myanonamouse.net/json/dynamicSeedbox.php"),
         },
-        secrets=("MAM_ID",),
+        secrets=("MAM_ID", "PASSKEY"),
         required_secrets=("MAM_ID",),
     ),
     "audnexus": Kind(
