@@ -51,7 +51,7 @@ def _read_secret(secret: str, with_token: bool) -> str:
 @click.argument("service", **SERVICE_ARG)
 @click.option("--with-token", is_flag=True, help="Read the secret as one line from stdin.")
 @click.option("--secret", metavar="NAME",
-              help="Which secret: PASSWORD or API_KEY (qbittorrent), API_KEY or PASSKEY (gazelle), MAM_ID.")
+              help="Which secret: PASSWORD or API_KEY (qbittorrent), API_KEY or PASSKEY (gazelle), MAM_ID or PASSKEY (mam).")
 @click.option("--no-verify", is_flag=True, help="Store without asking the service to confirm it.")
 @json_option
 @pass_state

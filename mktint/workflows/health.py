@@ -137,9 +137,9 @@ def check_audnexus(client, options: Options) -> tuple[str, dict]:
 
 def check_mam(client, options: Options) -> tuple[str, dict]:
     status = client.status()
-    details = {"username": status.get("username"), "class": status.get("class"),
-               "ratio": _number(status.get("ratio"))}
-    return f"logged in as {details['username']}, ratio {_ratio(details['ratio'])}", details
+    details = {"username": status.username, "class": status.user_class, "ratio": status.ratio,
+               "seedbonus": status.seedbonus}
+    return f"logged in as {status.username}, ratio {_ratio(status.ratio)}", details
 
 
 CHECKS: dict[str, Callable] = {
