@@ -84,9 +84,10 @@ def parse_folder_name(name: str) -> FolderName:
         if before and after:  # Series - vol_03 - Title
             result.series = " - ".join(before)
             result.title = " - ".join(after)
-        else:  # Title - vol_03 (the title is the series name)
-            result.title = " - ".join(before or after) or None
-            result.series = result.title
+        elif before:  # Title - vol_03 (the title is the series name)
+            result.title = result.series = " - ".join(before)
+        else:  # vol_03 - Title
+            result.title = " - ".join(after) or None
     elif parts:
         title = " - ".join(parts)
         embedded = list(VOLUME.finditer(title))
