@@ -12,7 +12,7 @@ import click
 from mktint.cli.options import complete_service_names, json_option, pass_state
 
 
-@click.command("inspect")
+@click.command("inspect", short_help="Merged metadata, upload values and per-file facts of a book.")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--asin", metavar="ASIN", help="The book's ASIN (default: from the folder name or tags).")
 @click.option("--offline", is_flag=True, help="Do not ask Audnexus; use tags and the folder name.")
@@ -127,7 +127,7 @@ def _show_inspection(out, inspection, merged) -> None:
                      Column("chapters", "Chapters", justify="right"), Column("error", "Error")])
 
 
-@click.command("fix-paths")
+@click.command("fix-paths", short_help="Rename paths to fit the tracker's length limit (plan, apply, undo).")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("-t", "--tracker", metavar="NAME", shell_complete=complete_service_names(("gazelle",)),
               help="Gazelle service whose path_limit applies (red: 180, ops: 255).")
