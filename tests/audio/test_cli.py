@@ -190,3 +190,20 @@ def test_book_help_does_not_import_mutagen():
     assert run.exit_code == 0
     assert "Examples:" in run.stdout
     assert "mutagen" not in imported_modules(run)
+
+
+def test_fix_paths_needs_a_path_limit(tmp_path, config_file):
+    config_file('[services.nolimit]\nkind = "gazelle"\nurl = "https://nolimit.example"\n')
+    run = invoke("book", "fix-paths", tmp_path, "--tracker", "nolimit")
+    assert run.exit_code == 3
+    assert "has no path_limit" in run.stderr and "path_limit 180" in run.stderr
+
+
+def test_inspect_a_single_file_parses_its_name(audio, tmp_path):
+    path = audio("s24.flac", "Solo Book (2020) (Some Author) [Grp].flac")
+    data = invoke("book", "inspect", path, "--offline", "--json").json()
+    assert data["folder"]["author"] == "Some Author" and data["folder"]["group"] == "Grp"
+    assert data["upload"]["red"] == {"format": "FLAC", "bitrate": "24bit Lossless",
+                                     "other_bitrate": None, "vbr": False}
+    assert data["merged"]["title"] == {"value": "Solo Book", "source": "folder",
+                                       "sources": {"folder": "Solo Book"}, "conflict": False}
