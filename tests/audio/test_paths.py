@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from mktint.audio.paths import apply_plan, plan_fixes, read_record, shorten_title, undo
+from mktint.audio.paths import apply_plan, plan_fixes, read_record, records_dir, shorten_title, undo
 from mktint.core.errors import Conflict, NotFound, OperationFailed, UsageError
 
 ASIN = "{ASIN.B08G9PRS1K}"
@@ -196,3 +196,29 @@ def test_missing_root_and_bad_limit(tmp_path):
         plan_fixes(tmp_path / "nope", 180)
     with pytest.raises(UsageError):
         plan_fixes(tmp_path, 0)
+
+
+def test_a_failed_rename_leaves_a_partial_record_that_undoes(tmp_path, monkeypatch):
+    root = tree(tmp_path, FOLDER, [FILE])
+    before = snapshot(tmp_path)
+    plan = plan_fixes(root, 180)
+    assert len(plan.renames) == 2
+    real_rename = os.rename
+    calls = []
+
+    def flaky_rename(source, target):
+        calls.append(source)
+        if len(calls) == 2:
+            raise PermissionError(13, "Permission denied")
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", flaky_rename)
+    with pytest.raises(OperationFailed) as caught:
+        apply_plan(plan)
+    monkeypatch.setattr(os, "rename", real_rename)
+    assert "Permission denied" in caught.value.message and "--undo" in caught.value.hint
+    [record] = records_dir().glob("*.json")
+    data = read_record(record)
+    assert data["status"] == "partial" and len(data["renames"]) == 1
+    undo(record)
+    assert snapshot(tmp_path) == before
