@@ -3,6 +3,8 @@ import os
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mktint.audio.paths import apply_plan, plan_fixes, read_record, records_dir, shorten_title, undo
 from mktint.core.errors import Conflict, NotFound, OperationFailed, UsageError
@@ -222,3 +224,13 @@ def test_a_failed_rename_leaves_a_partial_record_that_undoes(tmp_path, monkeypat
     assert data["status"] == "partial" and len(data["renames"]) == 1
     undo(record)
     assert snapshot(tmp_path) == before
+
+
+@given(words=st.lists(st.text(alphabet="abcdéXYZ,.", min_size=1, max_size=12), min_size=1, max_size=12),
+       excess=st.integers(min_value=1, max_value=80))
+def test_shorten_title_never_grows_and_keeps_first_word_asin_and_extension(words, excess):
+    name = " ".join(words) + " {ASIN.B08G9PRS1K}.m4b"
+    new = shorten_title(name, True, excess)
+    assert len(new) <= len(name)
+    assert new.endswith(" {ASIN.B08G9PRS1K}.m4b")
+    assert new.startswith(words[0].rstrip(" ,;:-–—_."))
