@@ -311,10 +311,9 @@ def _read_mp3(audio, result: AudioFile) -> None:
 
     result.codec = "MP3"
     mode = audio.info.bitrate_mode
+    # Without a Xing/VBRI header the mode is unknown (None): usually CBR, not certainly.
     result.bitrate_mode = {BitrateMode.CBR: "cbr", BitrateMode.VBR: "vbr",
                            BitrateMode.ABR: "vbr"}.get(mode)
-    if mode == BitrateMode.UNKNOWN and not audio.info.sketchy:
-        result.bitrate_mode = "cbr"  # no Xing/VBRI header: a constant-bitrate stream
     result.encoder_settings = audio.info.encoder_settings or None
     _read_id3(audio.tags, result)
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 FFMPEG = shutil.which("ffmpeg")
-needs_ffmpeg = pytest.mark.skipif(
-    FFMPEG is None, reason="ffmpeg is not installed (scripts/test installs it); audio fixtures need it")
 
 # name → ffmpeg output arguments
 ENCODINGS = {
