@@ -275,7 +275,11 @@ def apply_plan(plan: Plan) -> Path | None:
             raise Conflict(f"{rename.source} no longer exists; plan again", hint="nothing was changed")
         if os.path.lexists(rename.target) and not _same_entry(rename.source, rename.target):
             raise Conflict(f"{rename.target} already exists", hint="nothing was changed")
-    record = _new_record_path(plan.root.name)
+    try:
+        record = _new_record_path(plan.root.name)
+    except OSError as exc:
+        raise OperationFailed(f"cannot create {records_dir()}: {exc.strerror or exc}",
+                              hint="nothing was renamed") from None
     data = {"version": RECORD_VERSION, "created_at": _now(), "root": str(plan.root),
             "new_root": str(plan.new_root), "limit": plan.limit, "status": "in_progress",
             "renames": [{"from": str(r.source), "to": str(r.target)} for r in plan.renames]}
@@ -315,7 +319,12 @@ def undo(record_path: str | os.PathLike) -> list[dict]:
         if os.path.lexists(target) and not _same_entry(source, target):
             raise Conflict(f"{target} exists again; not overwriting it",
                            hint=f"{len(reversed_pairs)} rename(s) were reversed; see {record}")
-        os.rename(source, target)
+        try:
+            os.rename(source, target)
+        except OSError as exc:
+            raise OperationFailed(f"renaming {source} back failed: {exc.strerror or exc}",
+                                  hint=f"{len(reversed_pairs)} rename(s) were reversed; "
+                                       f"the rest are listed in {record}") from exc
         reversed_pairs.append({"from": str(source), "to": str(target)})
     data["status"], data["undone_at"] = "undone", _now()
     _write_record(record, data)
@@ -361,6 +370,9 @@ def _write_record(record: Path, data: dict, *, new: bool = False) -> None:
         core_paths.atomic_write(record, text, mode=0o600, overwrite=not new)
     except FileExistsError:
         raise Conflict(f"{record} already exists") from None
+    except OSError as exc:
+        raise OperationFailed(f"cannot write the undo record {record}: {exc.strerror or exc}",
+                              hint="check the state directory (XDG_STATE_HOME)") from None
 
 
 def _now() -> str:

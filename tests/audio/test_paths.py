@@ -234,3 +234,15 @@ def test_shorten_title_never_grows_and_keeps_first_word_asin_and_extension(words
     assert len(new) <= len(name)
     assert new.endswith(" {ASIN.B08G9PRS1K}.m4b")
     assert new.startswith(words[0].rstrip(" ,;:-–—_."))
+
+
+def test_an_unwritable_state_dir_stops_apply_before_any_rename(tmp_path, monkeypatch):
+    blocker = tmp_path / "state-is-a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    root = tree(tmp_path, FOLDER, [FILE])
+    before = snapshot(tmp_path)
+    with pytest.raises(OperationFailed) as caught:
+        apply_plan(plan_fixes(root, 180))
+    assert "nothing was renamed" in caught.value.hint
+    assert snapshot(tmp_path) == before
