@@ -1,9 +1,18 @@
-"""`mktint book` — not built yet."""
+"""`mktint book` — audiobook metadata from Audnexus and from local files.
+
+This branch carries the local commands only (``inspect``, ``fix-paths`` from
+``mktint.cli.book_local``); the Audnexus commands join the same group.
+"""
 
 import click
 
+from mktint.cli.book_local import fix_paths, inspect
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+
+@click.group()
 def book() -> None:
-    """Not built yet."""
-    raise click.ClickException("mktint book is not built yet")
+    """Audiobook metadata from Audnexus and local files."""
+
+
+book.add_command(inspect)
+book.add_command(fix_paths)

@@ -1,0 +1,2 @@
+"""Local audiobook files: inspection (mutagen), folder-name parsing, merged metadata view,
+and tracker path compliance. Pure: no network, no click, no rich."""
