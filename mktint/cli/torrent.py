@@ -170,9 +170,9 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
     for p, t in zip(paths, made):
         _write(p, t.data, force)
 
-    first = made[0].metainfo
-    data = {"name": plan.name, "total_size": plan.total_size, "piece_length": first.piece_length,
-            "piece_count": first.piece_count, "file_count": len(plan.files),
+    length = piece_length or engine.auto_piece_length(plan.total_size)
+    data = {"name": plan.name, "total_size": plan.total_size, "piece_length": length,
+            "piece_count": -(-plan.total_size // length), "file_count": len(plan.files),
             "skipped": plan.skipped,
             "torrents": [{"target": t.spec.target, "path": str(p.resolve()), "infohash": t.infohash,
                           "source": t.spec.source, "private": t.spec.private}

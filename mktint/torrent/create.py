@@ -18,16 +18,18 @@ Rules (documented in docs/torrent.md):
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Sequence
 
 from mktint import __version__
 from mktint.core.errors import OperationFailed, UsageError
 from mktint.torrent import bencode
-from mktint.torrent.hashing import Source, hash_pieces
+from mktint.torrent.hashing import Source, hash_pieces, show_name
 from mktint.torrent.metainfo import MAX_PIECE_LENGTH, MIN_PIECE_LENGTH, Metainfo, announce_fields
 
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
@@ -76,17 +78,12 @@ class FilePlan:
 @dataclass
 class CreatedTorrent:
     spec: TorrentSpec
-    data: bytes
-    metainfo: Metainfo
+    data: bytes  # the bencoded .torrent
+    infohash: str
 
-    @property
-    def infohash(self) -> str:
-        return self.metainfo.infohash
-
-
-def show_name(name: str) -> str:
-    """A file name for messages: undecodable bytes shown as ``\\xNN``."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+    @cached_property
+    def metainfo(self) -> Metainfo:
+        return Metainfo.parse(self.data)
 
 
 def _is_utf8(name: str) -> bool:
@@ -149,15 +146,15 @@ def _walk(folder: str, parts: tuple[str, ...], ancestors: set, files: list, skip
     for entry in entries:
         rel_parts = (*parts, entry.name)
         rel = "/".join(rel_parts)
-        shown = show_name(os.path.join(folder, entry.name))
         if not _is_utf8(entry.name):
-            raise OperationFailed(f"the file name {shown} is not valid UTF-8",
+            raise OperationFailed(f"the file name {show_name(entry.path)} is not valid UTF-8",
                                   hint="rename it to a UTF-8 name, or --exclude it")
         if _excluded(entry.name, rel, exclude):
             continue
         if not include_hidden and is_hidden_or_junk(entry.name):
             skipped.append(f"{name}/{rel}")
             continue
+        shown = entry.path  # valid UTF-8 from here on
         try:
             st = os.stat(entry.path)  # follows symlinks
         except FileNotFoundError:
@@ -196,8 +193,7 @@ def check_piece_length(length: int) -> int:
 
 
 def sources(plan: FilePlan) -> list[Source]:
-    return [Source(f.abs_path, f.length, show_name(f.abs_path), (f.length, f.mtime_ns))
-            for f in plan.files]
+    return [Source(f.abs_path, f.length, (f.length, f.mtime_ns)) for f in plan.files]
 
 
 def info_dict(plan: FilePlan, piece_length: int, pieces: bytes, spec: TorrentSpec) -> dict:
@@ -218,16 +214,16 @@ def build(plan: FilePlan, piece_length: int, pieces: bytes, spec: TorrentSpec,
     """The torrent for ``spec`` from already computed piece hashes."""
     import time
 
-    top: dict = {**announce_fields(spec.announce), "created by": CREATED_BY,
-                 "info": info_dict(plan, piece_length, pieces, spec)}
+    info = info_dict(plan, piece_length, pieces, spec)
+    top: dict = {**announce_fields(spec.announce), "created by": CREATED_BY, "info": info}
     if spec.comment:
         top["comment"] = spec.comment
     if not spec.no_date:
         top["creation date"] = int(time.time()) if now is None else now
     if spec.web_seeds:
         top["url-list"] = list(spec.web_seeds)
-    data = bencode.encode(top)
-    return CreatedTorrent(spec, data, Metainfo.parse(data))
+    # The encoder is canonical, so the info bytes in the file are exactly encode(info).
+    return CreatedTorrent(spec, bencode.encode(top), hashlib.sha1(bencode.encode(info)).hexdigest())
 
 
 def create(plan: FilePlan, specs: Sequence[TorrentSpec], *, piece_length: int | None = None,

@@ -34,9 +34,17 @@ class Source:
 
     path: str | None
     length: int
-    display: str
     stat: tuple[int, int] | None = None
     available: int | None = None
+
+    @property
+    def display(self) -> str:
+        return show_name(self.path or "")
+
+
+def show_name(name: str) -> str:
+    """A file name for messages: undecodable bytes shown as ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def default_threads() -> int:

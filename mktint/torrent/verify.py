@@ -14,7 +14,6 @@ import stat
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mktint.torrent.create import show_name
 from mktint.torrent.hashing import Source, hash_pieces
 from mktint.torrent.metainfo import Metainfo
 
@@ -52,12 +51,11 @@ def verify(metainfo: Metainfo, data_path: str | os.PathLike, *, threads: int | N
             size = None
         if size is None:
             result.missing.append(f.path)
-            feed.append(Source(None, f.length, show_name(path)))
+            feed.append(Source(None, f.length))
             continue
         if size != f.length:
             result.wrong_size.append({"path": f.path, "expected": f.length, "actual": size})
-        feed.append(Source(path, f.length, show_name(path),
-                           available=None if size == f.length else size))
+        feed.append(Source(path, f.length, available=None if size == f.length else size))
     digests = hash_pieces(feed, metainfo.piece_length, threads=threads, progress=progress)
     result.bad_pieces = [i for i in range(metainfo.piece_count)
                          if digests[i * 20:i * 20 + 20] != metainfo.piece_hash(i)]

@@ -240,7 +240,9 @@ def test_created_torrent_fields(tmp_path):
     tree = write_tree(tmp_path / "T", {"a": 10})
     spec = TorrentSpec(private=False, source=None, announce=[["http://a/1", "http://a/2"], ["http://b/"]],
                        web_seeds=["http://seed/"], comment="hello", no_date=True)
-    meta = create(scan(tree), [spec])[0].metainfo
+    made = create(scan(tree), [spec])[0]
+    meta = made.metainfo
+    assert made.infohash == meta.infohash == Metainfo.parse(made.data).infohash
     assert meta.announce == "http://a/1"
     assert meta.announce_list == [["http://a/1", "http://a/2"], ["http://b/"]]
     assert (meta.private, meta.source, meta.comment, meta.creation_date) == (False, None, "hello", None)
