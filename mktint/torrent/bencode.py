@@ -135,6 +135,10 @@ def decode_spans(data: bytes) -> tuple[dict, dict[bytes, tuple[int, int]]]:
     return value, spans
 
 
+class Encoded(bytes):
+    """A value that is already bencoded: :func:`encode` writes it as is."""
+
+
 def encode(obj: Any) -> bytes:
     """Canonical bencode of ``obj`` (keys sorted as raw bytes)."""
     out: list[bytes] = []
@@ -151,32 +155,44 @@ def _key(key: Any) -> bytes:
 
 
 def _encode(obj: Any, out: list[bytes], depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise BencodeError(f"cannot bencode data nested deeper than {MAX_DEPTH} levels")
-    if isinstance(obj, bool):
-        raise BencodeError("cannot bencode a bool (use 0 or 1)")
-    if isinstance(obj, int):
+    kind = type(obj)
+    if kind is bytes:
+        out.append(b"%d:%s" % (len(obj), obj))
+    elif kind is str:
+        raw = obj.encode("utf-8")
+        out.append(b"%d:%s" % (len(raw), raw))
+    elif kind is int:
         out.append(b"i%de" % obj)
-    elif isinstance(obj, (bytes, bytearray, memoryview)):
-        obj = bytes(obj)
-        out.append(b"%d:" % len(obj))
-        out.append(obj)
-    elif isinstance(obj, str):
-        _encode(obj.encode("utf-8"), out, depth)
-    elif isinstance(obj, (list, tuple)):
+    elif depth > MAX_DEPTH:
+        raise BencodeError(f"cannot bencode data nested deeper than {MAX_DEPTH} levels")
+    elif kind is list or kind is tuple:
         out.append(b"l")
         for item in obj:
             _encode(item, out, depth + 1)
         out.append(b"e")
-    elif isinstance(obj, dict):
+    elif kind is dict:
         items = sorted(((_key(k), v) for k, v in obj.items()), key=lambda kv: kv[0])
         for (a, _), (b, _) in zip(items, items[1:]):
             if a == b:
                 raise BencodeError(f"duplicate dictionary key {a!r}")
         out.append(b"d")
         for key, value in items:
-            _encode(key, out, depth)
+            out.append(b"%d:%s" % (len(key), key))
             _encode(value, out, depth + 1)
         out.append(b"e")
+    elif kind is Encoded:
+        out.append(obj)
+    elif kind is bool:
+        raise BencodeError("cannot bencode a bool (use 0 or 1)")
+    elif isinstance(obj, int):
+        _encode(int(obj), out, depth)
+    elif isinstance(obj, (bytes, bytearray, memoryview)):
+        _encode(bytes(obj), out, depth)
+    elif isinstance(obj, str):
+        _encode(str(obj), out, depth)
+    elif isinstance(obj, (list, tuple)):
+        _encode(list(obj), out, depth)
+    elif isinstance(obj, dict):
+        _encode(dict(obj), out, depth)
     else:
         raise BencodeError(f"cannot bencode a value of type {type(obj).__name__}")

@@ -196,12 +196,19 @@ def sources(plan: FilePlan) -> list[Source]:
     return [Source(f.abs_path, f.length, (f.length, f.mtime_ns)) for f in plan.files]
 
 
-def info_dict(plan: FilePlan, piece_length: int, pieces: bytes, spec: TorrentSpec) -> dict:
+def files_field(plan: FilePlan) -> bencode.Encoded:
+    """The bencoded ``info.files`` list (encoded once, shared by every target)."""
+    return bencode.Encoded(bencode.encode(
+        [{"length": f.length, "path": list(f.parts)} for f in plan.files]))
+
+
+def info_dict(plan: FilePlan, piece_length: int, pieces: bytes, spec: TorrentSpec,
+              files: bencode.Encoded | None = None) -> dict:
     info: dict = {"name": plan.name, "piece length": piece_length, "pieces": pieces}
     if plan.single_file:
         info["length"] = plan.files[0].length
     else:
-        info["files"] = [{"length": f.length, "path": list(f.parts)} for f in plan.files]
+        info["files"] = files if files is not None else files_field(plan)
     if spec.private:
         info["private"] = 1
     if spec.source:
@@ -210,11 +217,11 @@ def info_dict(plan: FilePlan, piece_length: int, pieces: bytes, spec: TorrentSpe
 
 
 def build(plan: FilePlan, piece_length: int, pieces: bytes, spec: TorrentSpec,
-          now: int | None = None) -> CreatedTorrent:
+          now: int | None = None, files: bencode.Encoded | None = None) -> CreatedTorrent:
     """The torrent for ``spec`` from already computed piece hashes."""
     import time
 
-    info = info_dict(plan, piece_length, pieces, spec)
+    info = bencode.Encoded(bencode.encode(info_dict(plan, piece_length, pieces, spec, files)))
     top: dict = {**announce_fields(spec.announce), "created by": CREATED_BY, "info": info}
     if spec.comment:
         top["comment"] = spec.comment
@@ -222,8 +229,7 @@ def build(plan: FilePlan, piece_length: int, pieces: bytes, spec: TorrentSpec,
         top["creation date"] = int(time.time()) if now is None else now
     if spec.web_seeds:
         top["url-list"] = list(spec.web_seeds)
-    # The encoder is canonical, so the info bytes in the file are exactly encode(info).
-    return CreatedTorrent(spec, bencode.encode(top), hashlib.sha1(bencode.encode(info)).hexdigest())
+    return CreatedTorrent(spec, bencode.encode(top), hashlib.sha1(info).hexdigest())
 
 
 def create(plan: FilePlan, specs: Sequence[TorrentSpec], *, piece_length: int | None = None,
@@ -237,4 +243,5 @@ def create(plan: FilePlan, specs: Sequence[TorrentSpec], *, piece_length: int | 
     import time
 
     now = int(time.time())
-    return [build(plan, length, pieces, spec, now) for spec in specs]
+    files = None if plan.single_file else files_field(plan)
+    return [build(plan, length, pieces, spec, now, files) for spec in specs]

@@ -96,3 +96,10 @@ def test_mutated_encodings_raise_only_bencode_errors(value, data):
         decode(bytes(raw))
     except BencodeError:
         pass
+
+
+def test_encode_accepts_sequences_bytes_likes_and_preencoded_values():
+    from mktint.torrent.bencode import Encoded
+
+    assert encode((bytearray(b"ab"), memoryview(b"c"))) == b"l2:ab1:ce"
+    assert encode({"x": Encoded(b"i5e")}) == b"d1:xi5ee"
