@@ -242,8 +242,9 @@ def info(state, file) -> None:
 
 
 VERIFY_EPILOG = """\b
-DATA_PATH is the content itself: the file of a single-file torrent, or the folder
-holding the files of a multi-file torrent. Exit 0 when complete, 1 otherwise.
+DATA_PATH is the content itself: the file of a single-file torrent (or the folder
+holding it), or the folder holding the files of a multi-file torrent.
+Exit 0 when complete, 1 otherwise.
 
 \b
 Examples:

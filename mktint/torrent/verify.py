@@ -1,7 +1,8 @@
 """Checking data on disk against a torrent's piece hashes.
 
-``data_path`` is the torrent's content itself: the file of a single-file torrent, or the
-folder (named like the torrent, or not) that holds the files of a multi-file torrent.
+``data_path`` is the torrent's content itself: the file of a single-file torrent (or the
+folder holding that file), or the folder (named like the torrent, or not) that holds the
+files of a multi-file torrent.
 Missing files read as zeros and files of the wrong size are read up to their expected size,
 so every piece touching them counts as bad; the rest is hashed with the same reader and
 worker pool as ``create``.
@@ -42,6 +43,8 @@ def verify(metainfo: Metainfo, data_path: str | os.PathLike, *, threads: int | N
     root = os.fspath(data_path)
     result = VerifyResult(metainfo.piece_count)
     feed: list[Source] = []
+    if metainfo.is_single_file and os.path.isdir(root):
+        root = os.path.join(root, *metainfo.files[0].path.split("/"))  # the folder holding it
     for f in metainfo.files:
         path = root if metainfo.is_single_file else os.path.join(root, *f.parts)
         try:
@@ -56,6 +59,10 @@ def verify(metainfo: Metainfo, data_path: str | os.PathLike, *, threads: int | N
         if size != f.length:
             result.wrong_size.append({"path": f.path, "expected": f.length, "actual": size})
         feed.append(Source(path, f.length, available=None if size == f.length else size))
+    if len(result.missing) == len(metainfo.files):  # nothing on disk: nothing to read
+        result.bad_pieces = list(range(metainfo.piece_count))
+        result.bad_files = [f.path for f in metainfo.files if f.length]
+        return result
     digests = hash_pieces(feed, metainfo.piece_length, threads=threads, progress=progress)
     result.bad_pieces = [i for i in range(metainfo.piece_count)
                          if digests[i * 20:i * 20 + 20] != metainfo.piece_hash(i)]

@@ -119,6 +119,7 @@ def test_verify_single_file(tmp_path):
     path = write_tree(tmp_path, {"one.m4b": 50_000}) / "one.m4b"
     torrent = create(scan(path), [TorrentSpec()], piece_length=16384)[0]
     assert verify(torrent.metainfo, path).complete
+    assert verify(torrent.metainfo, tmp_path).complete  # the folder holding the file
     path.write_bytes(b"\0" * 50_000)
     assert verify(torrent.metainfo, path).bad_pieces == [0, 1, 2, 3]
 
@@ -151,3 +152,13 @@ def test_verify_bad_piece_names_the_file(made):
     result = verify(torrent.metainfo, tree)
     assert result.missing == [] and result.wrong_size == []
     assert len(result.bad_pieces) == 1 and result.bad_files == ["Z upper.bin"]
+
+
+def test_verify_with_nothing_on_disk_reads_nothing(made, tmp_path, monkeypatch):
+    from mktint.torrent import verify as verify_module
+
+    monkeypatch.setattr(verify_module, "hash_pieces", lambda *a, **k: pytest.fail("hashed"))
+    result = verify(made[1].metainfo, tmp_path / "elsewhere")
+    assert len(result.missing) == len(ODD_TREE)
+    assert result.bad_pieces == list(range(made[1].metainfo.piece_count))
+    assert "Extras/deep/zero.txt" not in result.bad_files and not result.complete
