@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mktint.torrent.hashing import Source, hash_pieces
-from mktint.torrent.metainfo import Metainfo
+from mktint.torrent.metainfo import Metainfo, MetainfoError
+
+MAX_VERIFY_PIECE_LENGTH = 256 * 1024 * 1024  # buffers are piece-sized
 
 
 @dataclass
@@ -40,6 +42,9 @@ class VerifyResult:
 
 def verify(metainfo: Metainfo, data_path: str | os.PathLike, *, threads: int | None = None,
            progress: Callable[[int], None] | None = None) -> VerifyResult:
+    if metainfo.piece_length > MAX_VERIFY_PIECE_LENGTH:
+        raise MetainfoError(f"piece length {metainfo.piece_length} is larger than "
+                            f"{MAX_VERIFY_PIECE_LENGTH} bytes: refusing to verify")
     root = os.fspath(data_path)
     result = VerifyResult(metainfo.piece_count)
     feed: list[Source] = []

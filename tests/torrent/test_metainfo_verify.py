@@ -162,3 +162,12 @@ def test_verify_with_nothing_on_disk_reads_nothing(made, tmp_path, monkeypatch):
     assert len(result.missing) == len(ODD_TREE)
     assert result.bad_pieces == list(range(made[1].metainfo.piece_count))
     assert "Extras/deep/zero.txt" not in result.bad_files and not result.complete
+
+
+def test_verify_refuses_absurd_piece_length(tmp_path):
+    from mktint.torrent.verify import MAX_VERIFY_PIECE_LENGTH
+
+    length = MAX_VERIFY_PIECE_LENGTH * 2
+    meta = Metainfo.parse(encode({b"info": good_info({b"piece length": length})}))
+    with pytest.raises(MetainfoError, match="refusing to verify"):
+        verify(meta, tmp_path)
