@@ -23,7 +23,6 @@ import os
 import stat
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Callable, Sequence
 
 from mktint import __version__

@@ -38,8 +38,10 @@ def resolve_target(factory, name: str) -> TorrentSpec:
         passkey = factory.credentials.get(name, "PASSKEY")
         if not passkey:
             if service.kind != "gazelle":
-                raise ConfigError(f"no passkey stored for {name}", service=name,
-                                  hint=f"mktint auth login {name}")
+                raise ConfigError(f"services.{name}.announce has a {{passkey}} placeholder but "
+                                  f"{name} has no passkey secret", service=name,
+                                  hint=f"set services.{name}.announce to your full personal "
+                                  "announce URL, copied from the site")
             passkey = factory.service(name, "gazelle").fetch_passkey()
         redact.register(passkey)
         announce = announce.replace("{passkey}", passkey)

@@ -278,3 +278,9 @@ def test_subprocess_create_has_no_progress_bar_when_piped(tree, tmp_path):
     run = run_subprocess("torrent", "create", tree, "-o", tmp_path / "s.torrent")
     assert run.exit_code == 0, run.stderr
     assert run.stderr == ""
+
+
+def test_mam_announce_with_placeholder_is_a_config_error(tree, config_file):
+    config_file('[services.mam]\nannounce = "https://t.example/{passkey}/announce"\n')
+    run = invoke("torrent", "create", tree, "--target", "mam")
+    assert run.exit_code == 3 and "full personal announce URL" in run.stderr

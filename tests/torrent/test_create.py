@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from mktint.core.errors import OperationFailed, UsageError
-from mktint.torrent import create as engine, hashing
+from mktint.torrent import hashing
 from mktint.torrent.create import TorrentSpec, auto_piece_length, create, scan
 from mktint.torrent.metainfo import Metainfo
 from tests.torrent.trees import ODD_TREE, write_tree
