@@ -134,7 +134,10 @@ Examples:
 @pass_state
 def create(state, path, output, private, source, announce, web_seeds, comment, no_date,
            piece_length, exclude, include_hidden, targets, threads, force) -> None:
-    """Create a v1 torrent of a file or folder (hashes once for every target)."""
+    """Create a v1 torrent of a file or folder.
+
+    Several --target hash the data once and write one torrent per tracker.
+    """
     from mktint.core.errors import OperationFailed, UsageError
     from mktint.torrent import create as engine
     from mktint.workflows import targets as tracker
@@ -214,7 +217,7 @@ def _load(path: str):
 @json_option
 @pass_state
 def info(state, file) -> None:
-    """Show what a .torrent file holds (name, infohash, trackers, files)."""
+    """Show a .torrent file: name, infohash, trackers, files."""
     from mktint.core.output import Column
     from mktint.core.units import human_size
 
@@ -312,7 +315,7 @@ Examples:
 @json_option
 @pass_state
 def retarget(state, file, target, source, announce, private, output, force) -> None:
-    """Make a torrent for another tracker without rehashing (cross-seeding)."""
+    """Copy a torrent for another tracker, without rehashing."""
     from mktint.core.errors import UsageError
     from mktint.torrent.metainfo import Metainfo
     from mktint.torrent.metainfo import retarget as make
