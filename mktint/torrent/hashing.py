@@ -78,8 +78,10 @@ def hash_pieces(sources: Sequence[Source], piece_length: int, *, threads: int | 
         s.path is None or s.available is not None for s in sources) else None
 
     def work(index: int, buffer: bytearray, size: int) -> None:
-        digests[index] = hashlib.sha1(memoryview(buffer)[:size]).digest()
-        free.put(buffer)
+        try:
+            digests[index] = hashlib.sha1(memoryview(buffer)[:size]).digest()
+        finally:
+            free.put(buffer)  # the reader may be waiting for it
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sha1") as pool:
         futures = []
