@@ -1,0 +1,226 @@
+"""Reading .torrent files (BEP 3, 12, 27, 47, 52) and retargeting them to another tracker.
+
+The infohash is the SHA-1 of the ``info`` dictionary's bytes exactly as they appear in the
+file, never of a re-encoding. Anything that is not a usable v1 torrent raises
+:class:`MetainfoError` (exit 1) with a message saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from mktint.torrent import bencode
+from mktint.core.errors import OperationFailed
+
+MIN_PIECE_LENGTH = 16 * 1024
+MAX_PIECE_LENGTH = 64 * 1024 * 1024
+
+
+class MetainfoError(OperationFailed):
+    """A .torrent file that decodes but is not a valid v1 torrent."""
+
+    code = "bad_torrent"
+
+
+@dataclass(frozen=True)
+class TorrentFile:
+    path: str  # "a/b.m4b" (inside the torrent's folder; the name itself for a single file)
+    parts: tuple[str, ...]
+    length: int
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "length": self.length}
+
+
+def text(value: bytes) -> str:
+    """Bytes as text: UTF-8, undecodable bytes shown as ``\\xNN`` escapes."""
+    return value.decode("utf-8", "backslashreplace")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise MetainfoError(f"not a valid torrent: {message}")
+
+
+def _str_field(d: dict, key: bytes, where: str) -> str | None:
+    value = d.get(key)
+    if value is None:
+        return None
+    _require(isinstance(value, bytes), f"{where}{key.decode()!r} is not a string")
+    return text(value)
+
+
+def _path_part(part: Any) -> str:
+    _require(isinstance(part, bytes) and part != b"", "a file path part is empty or not a string")
+    _require(part not in (b".", b"..") and b"/" not in part and b"\\" not in part
+             and b"\0" not in part, f"unsafe file path part {text(part)!r}")
+    return text(part)
+
+
+@dataclass
+class Metainfo:
+    infohash: str
+    name: str
+    piece_length: int
+    pieces: bytes
+    total_size: int
+    private: bool
+    source: str | None
+    announce: str | None
+    announce_list: list[list[str]]
+    web_seeds: list[str]
+    comment: str | None
+    created_by: str | None
+    creation_date: dt.datetime | None
+    files: list[TorrentFile]
+    is_single_file: bool
+    is_v1_only: bool
+    raw: dict  # the decoded top-level dictionary
+
+    @property
+    def piece_count(self) -> int:
+        return len(self.pieces) // 20
+
+    def piece_hash(self, index: int) -> bytes:
+        return self.pieces[index * 20:index * 20 + 20]
+
+    @classmethod
+    def parse(cls, data: bytes) -> "Metainfo":
+        top, spans = bencode.decode_spans(data)
+        info = top.get(b"info")
+        _require(isinstance(info, dict), "no 'info' dictionary")
+        start, end = spans[b"info"]
+        infohash = hashlib.sha1(data[start:end]).hexdigest()
+
+        name_raw = info.get(b"name.utf-8", info.get(b"name"))
+        _require(isinstance(name_raw, bytes) and name_raw != b"", "missing or empty 'name'")
+        name = _path_part(name_raw)
+        piece_length = info.get(b"piece length")
+        _require(isinstance(piece_length, int) and not isinstance(piece_length, bool)
+                 and piece_length > 0, "'piece length' is not a positive integer")
+        v2 = info.get(b"meta version") == 2
+        pieces = info.get(b"pieces")
+        if pieces is None and v2:
+            raise MetainfoError("this is a v2-only torrent; mktint handles v1 and hybrid torrents")
+        _require(isinstance(pieces, bytes) and len(pieces) % 20 == 0,
+                 "'pieces' is missing or not a multiple of 20 bytes")
+
+        has_length, has_files = b"length" in info, b"files" in info
+        _require(has_length != has_files, "'info' needs exactly one of 'length' and 'files'")
+        files: list[TorrentFile] = []
+        if has_length:
+            length = info[b"length"]
+            _require(isinstance(length, int) and length >= 0, "'length' is not a size")
+            files.append(TorrentFile(name, (), length))
+        else:
+            entries = info[b"files"]
+            _require(isinstance(entries, list) and entries, "'files' is not a non-empty list")
+            seen = set()
+            for entry in entries:
+                _require(isinstance(entry, dict), "a 'files' entry is not a dictionary")
+                length = entry.get(b"length")
+                _require(isinstance(length, int) and length >= 0, "a file 'length' is not a size")
+                raw_path = entry.get(b"path.utf-8", entry.get(b"path"))
+                _require(isinstance(raw_path, list) and raw_path, "a file 'path' is not a list")
+                parts = tuple(_path_part(p) for p in raw_path)
+                path = "/".join(parts)
+                _require(path not in seen, f"file {path!r} is listed twice")
+                seen.add(path)
+                files.append(TorrentFile(path, parts, length))
+        total = sum(f.length for f in files)
+        expected = -(-total // piece_length)
+        _require(len(pieces) // 20 == expected,
+                 f"{len(pieces) // 20} piece hashes for {total} bytes in pieces of "
+                 f"{piece_length} bytes (expected {expected})")
+
+        private = info.get(b"private")
+        source = _str_field(info, b"source", "info ")
+        announce = _str_field(top, b"announce", "")
+        tiers: list[list[str]] = []
+        raw_tiers = top.get(b"announce-list", [])
+        _require(isinstance(raw_tiers, list), "'announce-list' is not a list")
+        for tier in raw_tiers:
+            _require(isinstance(tier, list) and all(isinstance(u, bytes) for u in tier),
+                     "'announce-list' is not a list of lists of URLs")
+            tiers.append([text(u) for u in tier])
+        seeds = top.get(b"url-list", [])
+        if isinstance(seeds, bytes):
+            seeds = [seeds] if seeds else []
+        _require(isinstance(seeds, list) and all(isinstance(u, bytes) for u in seeds),
+                 "'url-list' is not a URL or a list of URLs")
+        date = top.get(b"creation date")
+        creation_date = None
+        if isinstance(date, int) and not isinstance(date, bool):
+            try:
+                creation_date = dt.datetime.fromtimestamp(date, dt.timezone.utc)
+            except (OverflowError, OSError, ValueError):
+                creation_date = None
+        return cls(
+            infohash=infohash, name=name, piece_length=piece_length, pieces=pieces,
+            total_size=total, private=private == 1, source=source, announce=announce,
+            announce_list=tiers, web_seeds=[text(u) for u in seeds],
+            comment=_str_field(top, b"comment", ""), created_by=_str_field(top, b"created by", ""),
+            creation_date=creation_date, files=files, is_single_file=has_length,
+            is_v1_only=not v2 and b"piece layers" not in top, raw=top)
+
+    def to_dict(self) -> dict:
+        """Exactly the keys of ``mktint torrent info --json``."""
+        return {
+            "name": self.name,
+            "infohash": self.infohash,
+            "piece_length": self.piece_length,
+            "piece_count": self.piece_count,
+            "total_size": self.total_size,
+            "private": self.private,
+            "source": self.source,
+            "announce": self.announce,
+            "announce_list": self.announce_list,
+            "web_seeds": self.web_seeds,
+            "comment": self.comment,
+            "created_by": self.created_by,
+            "creation_date": self.creation_date.isoformat() if self.creation_date else None,
+            "files": [f.to_dict() for f in self.files],
+        }
+
+
+def announce_fields(announce: list[list[str]]) -> dict[str, Any]:
+    """Top-level ``announce`` / ``announce-list`` for tiers of URLs (BEP 12).
+
+    One URL: ``announce`` only. More: ``announce`` is the first URL and ``announce-list``
+    holds every tier.
+    """
+    tiers = [list(tier) for tier in announce if tier]
+    urls = [url for tier in tiers for url in tier]
+    if not urls:
+        return {}
+    fields: dict[str, Any] = {"announce": urls[0]}
+    if len(urls) > 1:
+        fields["announce-list"] = tiers
+    return fields
+
+
+def retarget(data: bytes, *, source: str | None, announce: list[list[str]],
+             private: bool = True) -> bytes:
+    """The same content for another tracker: new ``source``/``private`` and announce URLs.
+
+    No rehashing: the piece hashes are kept. The new file has its own infohash because
+    ``source`` and ``private`` live inside ``info``. Only v1 torrents can be retargeted.
+    """
+    meta = Metainfo.parse(data)
+    if not meta.is_v1_only:
+        raise MetainfoError("only v1 torrents can be retargeted (this one is v2 or hybrid)")
+    info = dict(meta.raw[b"info"])
+    info.pop(b"source", None)
+    info.pop(b"private", None)
+    if source:
+        info[b"source"] = source
+    if private:
+        info[b"private"] = 1
+    top = {k: v for k, v in meta.raw.items()
+           if k not in (b"announce", b"announce-list", b"info")}
+    top.update(announce_fields(announce))
+    top[b"info"] = info
+    return bencode.encode(top)
