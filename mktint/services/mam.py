@@ -145,20 +145,6 @@ class MamClient(ServiceClient):
 
     # -- torrents ------------------------------------------------------------------------------
 
-    def announce_url(self) -> str:
-        """The personal announce URL from the config, ``{passkey}`` filled from the credential
-        store. No request is made; a missing URL or passkey is a ConfigError (exit 3)."""
-        announce = self.config.get("announce")
-        if not announce:
-            raise ConfigError(
-                f"no announce URL configured for {self.name}",
-                service=self.name,
-                hint="copy your personal announce URL from MAM's upload page, then: "
-                     f"mktint config set services.{self.name}.announce URL")
-        if "{passkey}" in announce:
-            announce = announce.replace("{passkey}", self.require_secret("PASSKEY"))
-        return announce
-
     # -- the seedbox IP ------------------------------------------------------------------------
 
     def register_seedbox(self) -> SeedboxResult:

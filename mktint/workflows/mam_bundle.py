@@ -66,9 +66,7 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder")
     url = upload_url(factory, service)
-    factory.service(service, "mam").announce_url()  # a missing announce/passkey fails before hashing
-
-    spec = resolve_target(factory, service)
+    spec = resolve_target(factory, service)  # a missing announce or passkey fails before hashing
     plan = scan(source)
     created = create(plan, [spec], progress=progress)[0]
     description = None

@@ -31,18 +31,15 @@ def resolve_target(factory, name: str) -> TorrentSpec:
     service = _target_config(factory, name)
     announce = service.get("announce")
     if not announce:
-        raise ConfigError(f"set services.{name}.announce to your announce URL",
-                          service=name, hint=f"add announce = \"...\" to [services.{name}] "
-                          f"in {factory.config.path}; copy the URL from the tracker's site")
+        raise ConfigError(f"no announce URL configured for {name}", service=name,
+                          hint="copy your personal announce URL from the tracker's site, then: "
+                               f"mktint config set services.{name}.announce URL")
     if "{passkey}" in announce:
         passkey = factory.credentials.get(name, "PASSKEY")
-        if not passkey:
-            if service.kind != "gazelle":
-                raise ConfigError(f"services.{name}.announce has a {{passkey}} placeholder but "
-                                  f"{name} has no passkey secret", service=name,
-                                  hint=f"set services.{name}.announce to your full personal "
-                                  "announce URL, copied from the site")
+        if not passkey and service.kind == "gazelle":
             passkey = factory.service(name, "gazelle").fetch_passkey()
+        elif not passkey:
+            passkey = factory.credentials.require(name, "PASSKEY")  # MissingCredential, exit 3
         redact.register(passkey)
         announce = announce.replace("{passkey}", passkey)
     else:

@@ -196,11 +196,3 @@ def test_missing_announce_or_passkey_exits_3_before_hashing(engine, book, tmp_pa
     assert run.exit_code == 3
     assert "no PASSKEY stored for service 'mam'" in run.stderr
     assert engine["scan"] == [] and not list(tmp_path.glob("*.mam-upload"))
-
-
-def test_announce_url_fills_the_passkey(configure):
-    from mktint.core.factory import Factory
-
-    configure()
-    assert Factory().service("mam", "mam").announce_url() == \
-        "https://t.example/tracker.php/passkey-mam-0123456789abcdef/announce"
