@@ -81,7 +81,7 @@ class AudnexusClient(ServiceClient):
     def chapters_raw(self, asin: str, region: str | None = None, refresh: bool = False) -> dict:
         asin, region = validate_asin(asin), self.region_for(region)
         return self._cached_get(
-            f"books/{asin}/chapters", {"region": region}, refresh, what=f"chapters of {asin}",
+            f"books/{asin}/chapters", {"region": region}, refresh, what=f"chapters for {asin}",
             region=region, not_found_hint="new releases often have no chapter data yet; "
                                           "try again in a few days")
 

@@ -164,39 +164,48 @@ _LINE_BREAK = "\x00"
 
 
 class _TextExtractor(HTMLParser):
+    """Collects paragraphs; list items are paragraphs marked so they join with one newline."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.paragraphs: list[list[str]] = [[]]
+        self.paragraphs: list[tuple[list[str], bool]] = [([], False)]
 
-    def _break(self) -> None:
-        if self.paragraphs[-1]:
-            self.paragraphs.append([])
+    def _break(self, item: bool = False) -> None:
+        if self.paragraphs[-1][0]:
+            self.paragraphs.append(([], item))
+        else:
+            self.paragraphs[-1] = ([], item)
 
     def handle_starttag(self, tag, attrs) -> None:
         if tag in _BLOCK:
             self._break()
         elif tag == "br":
-            self.paragraphs[-1].append(_LINE_BREAK)
+            self.paragraphs[-1][0].append(_LINE_BREAK)
         elif tag == "li":
-            self._break()
-            self.paragraphs[-1].append("• ")
+            self._break(item=True)
+            self.paragraphs[-1][0].append("• ")
 
     def handle_endtag(self, tag) -> None:
         if tag in _BLOCK or tag == "li":
             self._break()
 
     def handle_data(self, data) -> None:
-        self.paragraphs[-1].append(data.replace(_LINE_BREAK, ""))
+        self.paragraphs[-1][0].append(data.replace(_LINE_BREAK, ""))
 
     def text(self) -> str:
-        out = []
-        for parts in self.paragraphs:
+        out = ""
+        previous_item = False
+        for parts, item in self.paragraphs:
             # Newlines in the markup are only whitespace; <br> is the one line break.
             lines = [" ".join(line.split()) for line in "".join(parts).split(_LINE_BREAK)]
             paragraph = "\n".join(line for line in lines if line)
-            if paragraph:
-                out.append(paragraph)
-        return "\n\n".join(out)
+            if not paragraph or paragraph == "•":
+                continue
+            if out:
+                out += "\n" if item and previous_item else "\n\n"
+            out += paragraph
+            previous_item = item
+        return out
 
 
 def html_to_text(markup: str | None) -> str:

@@ -158,6 +158,7 @@ class AudnexusState:
     error_style: str = "current"  # or "legacy"
     rate_limit: int = 100  # requests per rate_period per client
     rate_period: float = 60.0
+    delay: float = 0.0  # seconds to wait before answering (to make callers overlap)
     books: dict = field(default_factory=lambda: copy.deepcopy(BOOKS))
     chapters: dict = field(default_factory=lambda: copy.deepcopy(CHAPTERS))
     authors: dict = field(default_factory=lambda: copy.deepcopy(AUTHORS))
@@ -190,6 +191,8 @@ class AudnexusHandler(QuietHandler):
             state.log.append({"method": "GET", "path": parts.path, "query": query,
                               "user_agent": self.headers.get("User-Agent")})
             limited = self._rate_limit()
+        if state.delay:
+            time.sleep(state.delay)
         if limited is not None:
             return self._error(429, "RATE_LIMIT_EXCEEDED", "Rate limit exceeded",
                                headers={"retry-after": str(limited)}, style="current")
