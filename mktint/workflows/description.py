@@ -30,7 +30,7 @@ PLACEHOLDERS: dict[str, str] = {
     "publisher": "the publisher",
     "release_date": "release date, YYYY-MM-DD",
     "year": "release year",
-    "language": "language",
+    "language": "language, capitalised ('English')",
     "runtime": "runtime for people, e.g. '16 h 10 min'",
     "runtime_minutes": "runtime in minutes",
     "genres": "genres, comma-separated",
