@@ -6,7 +6,9 @@ key and holding ``{"key", "stored_at", "value"}``. Writes go through
 through :meth:`Cache.fetch` holds an exclusive ``flock`` on the key's lock file while it
 checks and fills the entry: when two processes ask for the same thing at once, one asks
 the server and the other reads its answer (one request, not two). A damaged or foreign
-entry counts as a miss. A ``ttl`` of 0 or less turns the cache off.
+entry counts as a miss. A ``ttl`` of 0 or less turns the cache off. The cache is only an
+optimisation: when its directory cannot be written (read-only home, full disk) values are
+fetched and used without being stored, and the ``--debug`` trace says why.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from mktint.core import paths
+
+trace = logging.getLogger("mktint.cache")
 
 
 class Cache:
@@ -58,9 +63,12 @@ class Cache:
     def put(self, key: str, value: Any) -> None:
         if not self.enabled:
             return
-        paths.ensure_private_dir(self.directory)
         entry = {"key": key, "stored_at": self._clock(), "value": value}
-        paths.atomic_write(self._path(key), json.dumps(entry, ensure_ascii=False), mode=0o600)
+        try:
+            paths.ensure_private_dir(self.directory)
+            paths.atomic_write(self._path(key), json.dumps(entry, ensure_ascii=False), mode=0o600)
+        except OSError as e:
+            trace.debug("cache: cannot store an entry in %s: %s", self.directory, e)
 
     def fetch(self, key: str, produce: Callable[[], Any], *, refresh: bool = False) -> Any:
         """The cached value, or ``produce()`` stored for next time (always with ``refresh``).
@@ -81,8 +89,15 @@ class Cache:
 
     @contextlib.contextmanager
     def _locked(self, key: str) -> Iterator[None]:
-        paths.ensure_private_dir(self.directory)
-        fd = os.open(self._path(key).with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            paths.ensure_private_dir(self.directory)
+            fd = os.open(self._path(key).with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            trace.debug("cache: cannot lock in %s (%s); going without", self.directory, e)
+            fd = None
+        if fd is None:
+            yield
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

@@ -121,3 +121,11 @@ def test_two_processes_share_the_cache_and_ask_the_server_once(configure):
         assert runs[0].json() == runs[1].json()
         assert runs[0].json()["title"] == "Project Hail Mary"
         assert len(emu.requests_to(f"/books/{HAIL_MARY}")) == 1
+
+
+def test_an_unwritable_cache_is_skipped_not_fatal(tmp_path, clock):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    cache = Cache("t", 60, directory=blocker, clock=clock)
+    assert cache.fetch("k", lambda: "v") == "v"
+    assert cache.fetch("k", lambda: "again") == "again"  # nothing could be stored
