@@ -204,3 +204,11 @@ def test_wrong_service_kind_is_refused(emu):
     run = invoke("book", "show", HAIL_MARY, "-s", "red")
     assert run.exit_code == 2
     assert "needs audnexus" in run.stderr
+
+
+def test_group_help_lists_every_command_with_examples():
+    run = invoke("book", "--help")
+    for command in ("show", "chapters", "author", "authors", "search", "description"):
+        assert f"  {command} " in run.stdout
+        sub = invoke("book", command, "--help")
+        assert sub.exit_code == 0 and "Examples:" in sub.stdout, command

@@ -207,7 +207,7 @@ class AudnexusHandler(QuietHandler):
             return self._search_authors(query)
         if len(segments) == 2 and segments[0] == "authors":
             return self._item(segments[1], query, state.authors, "author")
-        return self._route_not_found(parts.path)
+        return self._route_not_found(self.path)
 
     # -- limits and errors ----------------------------------------------------------------
 
@@ -299,7 +299,7 @@ class AudnexusHandler(QuietHandler):
 
     def _search_books(self, query: dict) -> None:
         if not self.state.search_supported:
-            return self._route_not_found("/books/search")
+            return self._route_not_found(self.path)
         q = (query.get("q") or "").strip()
         if not q:
             return self._json(400, {"error": "Bad Request", "message": "q is required"})
