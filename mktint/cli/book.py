@@ -40,8 +40,17 @@ def _client(state: AppState, service_name: str):
 
 
 def _check_asin(asin: str) -> str:
-    from mktint.core.asin import validate_asin
+    """An ASIN, or the ASIN in the name of an existing folder or file given instead."""
+    from mktint.core.asin import find_asin, is_asin, validate_asin
+    from mktint.core.errors import UsageError
 
+    path = Path(asin)
+    if not is_asin(asin) and path.exists():
+        found = find_asin(path.resolve().name)
+        if found is None:
+            raise UsageError(f"no ASIN in the name of {path}",
+                             hint="name it like 'Title {ASIN.B08G9PRS1K}' or give the ASIN")
+        return found
     return validate_asin(asin)
 
 
@@ -90,7 +99,7 @@ def _book_pairs(b) -> list[tuple[str, object]]:
 
 
 @book.command()
-@click.argument("asin")
+@click.argument("asin", metavar="ASIN|FOLDER")
 @click.option("--chapters", "with_chapters", is_flag=True, help="Also fetch and show the chapters.")
 @region_option
 @refresh_option
@@ -108,6 +117,7 @@ def show(state: AppState, asin: str, with_chapters: bool, region: str | None, re
       mktint book show B08G9PRS1K --chapters --region uk
       mktint book show B08G9PRS1K --json | jq -r .title
       mktint book show B08G9PRS1K --raw > hail-mary.json
+      mktint book show "./Project Hail Mary {ASIN.B08G9PRS1K}"
     """
     from mktint.core.errors import NotFound, UsageError
 
@@ -144,7 +154,7 @@ def show(state: AppState, asin: str, with_chapters: bool, region: str | None, re
 
 
 @book.command()
-@click.argument("asin")
+@click.argument("asin", metavar="ASIN|FOLDER")
 @region_option
 @refresh_option
 @raw_option
@@ -187,8 +197,10 @@ def author(state: AppState, asin: str, region: str | None, refresh: bool, raw: b
       mktint book author B00G0WYW92
       mktint book authors "andy weir" --json | jq -r '.[0].asin' | xargs mktint book author
     """
+    from mktint.core.asin import validate_asin
+
     _check_raw(state, raw)
-    asin = _check_asin(asin)
+    asin = validate_asin(asin)
     client = _client(state, service_name)
     if raw:
         state.output.print_json(client.author_raw(asin, region, refresh))
@@ -275,7 +287,7 @@ def search(state: AppState, query: tuple[str, ...], region: str | None, refresh:
 
 
 @book.command()
-@click.argument("asin")
+@click.argument("asin", metavar="ASIN|FOLDER")
 @click.option("-t", "--template", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Template file with {placeholders} (default: [defaults] description_template, "
                    "else the built-in layout).")
@@ -292,6 +304,7 @@ def description(state: AppState, asin: str, template: Path | None, no_chapters: 
     \b
     Placeholders for templates: see docs/book.md, or write an unknown one and the error
     lists them. {{ and }} are literal braces.
+
     \b
     Examples:
       mktint book description B08G9PRS1K > description.txt

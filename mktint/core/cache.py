@@ -81,6 +81,7 @@ class Cache:
             if not refresh:
                 value = self.get(key)
                 if value is not None:
+                    trace.debug("cache: hit %s", key)
                     return value
             value = produce()
             if value is not None:

@@ -212,3 +212,16 @@ def test_group_help_lists_every_command_with_examples():
         assert f"  {command} " in run.stdout
         sub = invoke("book", command, "--help")
         assert sub.exit_code == 0 and "Examples:" in sub.stdout, command
+
+
+def test_a_folder_named_with_an_asin_stands_for_it(emu, tmp_path):
+    folder = tmp_path / "Project Hail Mary {ASIN.B08G9PRS1K} [mktint]"
+    folder.mkdir()
+    assert invoke("book", "show", folder, "--json").json()["asin"] == HAIL_MARY
+    assert invoke("book", "chapters", folder, "--json").json()["asin"] == HAIL_MARY
+    unnamed = tmp_path / "Project Hail Mary"
+    unnamed.mkdir()
+    run = invoke("book", "description", unnamed, "--json")
+    assert run.exit_code == 2
+    assert "no ASIN in the name of" in run.error_json()["message"]
+    assert len(emu.log) == 2
