@@ -68,7 +68,7 @@ class Cache:
             paths.ensure_private_dir(self.directory)
             paths.atomic_write(self._path(key), json.dumps(entry, ensure_ascii=False), mode=0o600)
         except OSError as e:
-            trace.debug("cache: cannot store an entry in %s: %s", self.directory, e)
+            trace.debug("cannot store an entry in %s: %s", self.directory, e)
 
     def fetch(self, key: str, produce: Callable[[], Any], *, refresh: bool = False) -> Any:
         """The cached value, or ``produce()`` stored for next time (always with ``refresh``).
@@ -81,7 +81,7 @@ class Cache:
             if not refresh:
                 value = self.get(key)
                 if value is not None:
-                    trace.debug("cache: hit %s", key)
+                    trace.debug("hit %s", key)
                     return value
             value = produce()
             if value is not None:
@@ -94,7 +94,7 @@ class Cache:
             paths.ensure_private_dir(self.directory)
             fd = os.open(self._path(key).with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
-            trace.debug("cache: cannot lock in %s (%s); going without", self.directory, e)
+            trace.debug("cannot lock in %s (%s); going without", self.directory, e)
             fd = None
         if fd is None:
             yield
