@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from mktint.core.asin import validate_asin
 from mktint.core.cache import Cache
-from mktint.core.errors import NotFound, OperationFailed, TemporaryError, UsageError
+from mktint.core.errors import NotFound, OperationFailed, ProtocolError, TemporaryError, UsageError
 from mktint.core.http import json_body
 from mktint.core.ratelimit import Rate
 from mktint.core.service import ServiceClient
@@ -104,9 +104,8 @@ class AudnexusClient(ServiceClient):
         if len(name) < 2:
             raise UsageError("an author search needs at least 2 characters")
         region = self.region_for(region)
-        found = self._cached_get("authors", {"name": name, "region": region}, refresh,
-                                 what=f"authors named {name!r}", region=region)
-        return found if isinstance(found, list) else []
+        return self._cached_get("authors", {"name": name, "region": region}, refresh,
+                                what=f"authors named {name!r}", region=region)
 
     def search_authors(self, name: str, region: str | None = None,
                        refresh: bool = False) -> list[dict]:
@@ -120,9 +119,8 @@ class AudnexusClient(ServiceClient):
         if not query:
             raise UsageError("a book search needs some words to look for")
         region = self.region_for(region)
-        found = self._cached_get("books/search", {"q": query, "region": region}, refresh,
-                                 what=f"books matching {query!r}", region=region, search=True)
-        return found if isinstance(found, list) else []
+        return self._cached_get("books/search", {"q": query, "region": region}, refresh,
+                                what=f"books matching {query!r}", region=region, search=True)
 
     def search_books(self, query: str, region: str | None = None,
                      refresh: bool = False) -> list[Book]:
@@ -144,7 +142,14 @@ class AudnexusClient(ServiceClient):
              not_found_hint: str | None = None, search: bool = False) -> Any:
         response = self.request("GET", path, params=params)
         if response.status_code == 200:
-            return json_body(response, self.name)
+            body = json_body(response, self.name)
+            expected = list if search or path == "authors" else dict
+            if not isinstance(body, expected):
+                raise ProtocolError(f"{self.name} answered {what} with a JSON "
+                                    f"{type(body).__name__}, not an "
+                                    f"{'array' if expected is list else 'object'}",
+                                    service=self.name)
+            return body
         code, message = parse_error(response)
         status = response.status_code
         details = {"status": status, "server_code": code, "server_message": message}

@@ -219,3 +219,23 @@ def test_parse_error_shapes():
 def test_end_session_is_a_no_op(emulator, make_client):
     make_client(emulator).end_session()
     assert emulator.log == []
+
+
+@pytest.mark.parametrize("body, call, message", [
+    ('["not", "a", "book"]', lambda c: c.book(HAIL_MARY), "a JSON list, not an object"),
+    ('{"asin": "x"}', lambda c: c.search_authors("weir"), "a JSON dict, not an array"),
+    ("<html>Cloudflare</html>", lambda c: c.book(HAIL_MARY), "with text/html, not JSON"),
+])
+def test_answers_of_the_wrong_shape_are_protocol_errors(emulator, make_client, monkeypatch,
+                                                        body, call, message):
+    from mktint.core.errors import ProtocolError
+    from tests.emulators.audnexus import AudnexusHandler
+
+    content_type = "text/html" if body.startswith("<") else "application/json"
+    monkeypatch.setattr(AudnexusHandler, "do_GET",
+                        lambda self: self.send_body(200, body, content_type))
+    client = make_client(emulator)
+    with pytest.raises(ProtocolError, match=message):
+        call(client)
+    with pytest.raises(ProtocolError):  # nothing was cached
+        call(client)
