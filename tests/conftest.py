@@ -16,7 +16,8 @@ from tests.support.memkeyring import MemoryKeyring
 def isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
-        if name.startswith("MKTINT_") or name == "NO_COLOR":
+        # MKTINT_RECORD is the test suite's own switch (re-record cassettes), not mktint's.
+        if (name.startswith("MKTINT_") and name != "MKTINT_RECORD") or name == "NO_COLOR":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))

@@ -106,6 +106,8 @@ DEFAULTS_FIELDS: dict[str, Field] = {
     "client": Field("str", "qBittorrent service used when -s/--service or --client is not given",
                     "qbittorrent"),
     "output_dir": Field("str", "folder where `torrent create` writes when -o is not given"),
+    "description_template": Field("str", "template file for release descriptions "
+                                  "(`book description`, publish); built-in layout if unset"),
 }
 
 SECRET_NAMES = ("PASSWORD", "API_KEY", "PASSKEY", "MAM_ID")

@@ -1,0 +1,1 @@
+"""Protocol emulators for services the tests cannot reach."""
