@@ -1,95 +1,35 @@
-"""`mktint mam prepare`: the upload bundle.
-
-The torrent engine, the target presets, Audnexus and the description renderer come from
-other branches; here they are replaced by fakes that follow their agreed interfaces:
-``resolve_target(factory, "mam") -> TorrentSpec``, ``scan(path) -> FilePlan``,
-``create(plan, [spec], progress=) -> [CreatedTorrent(.data, .infohash)]``,
-``factory.service("audnexus", "audnexus").book(asin) -> Book`` and
-``render_description(book) -> str``.
-"""
+"""`mktint mam prepare`: the upload bundle, built with the real torrent engine and
+metadata from the Audnexus emulator; the MAM emulator proves nothing is sent to MAM."""
 
 from __future__ import annotations
 
-import sys
-import types
-from dataclasses import dataclass
-
 import pytest
 
+from mktint.torrent.metainfo import Metainfo
+from tests.emulators.audnexus import HAIL_MARY, audnexus_emulator
 from tests.emulators.mam import mam_server
 from tests.support.cli import invoke
 
-TORRENT = b"d8:announce30:https://t.example/announce4:infod4:name4:booke6:sourcee"
-INFOHASH = "0123456789abcdef0123456789abcdef01234567"
-
-
-@dataclass
-class Created:
-    data: bytes
-    infohash: str
+PASSKEY = "passkey-mam-0123456789abcdef"
 
 
 @pytest.fixture
-def engine(monkeypatch):
-    """Fake modules for the interfaces prepare builds on; records what they were called with."""
-    calls: dict[str, list] = {"resolve_target": [], "scan": [], "create": [], "book": [], "render": []}
-    spec = object()
-
-    def resolve_target(factory, name):
-        calls["resolve_target"].append(name)
-        return spec
-
-    def scan(path, exclude=(), include_hidden=False):
-        calls["scan"].append(path)
-        return ("plan", path)
-
-    def create(plan, specs, piece_length=None, threads=None, progress=None):
-        calls["create"].append((plan, specs))
-        assert specs == [spec]
-        return [Created(TORRENT, INFOHASH)]
-
-    class AudnexusClient:
-        def __init__(self, config, credentials):
-            pass
-
-        def book(self, asin):
-            calls["book"].append(asin)
-            if asin == "B000000404":
-                from mktint.core.errors import NotFound
-
-                raise NotFound(f"no book with ASIN {asin}", service="audnexus")
-            return {"asin": asin, "title": "The Book"}
-
-        def close(self):
-            pass
-
-    def render_description(book, chapters=None, template=None):
-        calls["render"].append(book)
-        return f"[b]{book['title']}[/b]\nA fine book.\n"
-
-    modules = {
-        "mktint.workflows.targets": {"resolve_target": resolve_target},
-        "mktint.torrent.create": {"scan": scan, "create": create},
-        "mktint.services.audnexus": {"AudnexusClient": AudnexusClient},
-        "mktint.workflows.description": {"render_description": render_description},
-    }
-    for name, attributes in modules.items():
-        module = types.ModuleType(name)
-        module.__dict__.update(attributes)
-        monkeypatch.setitem(sys.modules, name, module)
-    return calls
+def audnexus():
+    with audnexus_emulator() as emulator:
+        yield emulator
 
 
 ANNOUNCE = "https://t.example/tracker.php/{passkey}/announce"
 
 
 @pytest.fixture
-def configure(config_file, memory_keyring):
+def configure(config_file, memory_keyring, audnexus):
     """The mam service with an announce URL (and its passkey stored); extra TOML appended."""
 
     def write(mam_extra: str = "", rest: str = ""):
-        memory_keyring.set_password("mktint", "mam:PASSKEY", "passkey-mam-0123456789abcdef")
-        return config_file(f'[services.mam]\nannounce = "{ANNOUNCE}"\n{mam_extra}\n{rest}')
+        memory_keyring.set_password("mktint", "mam:PASSKEY", PASSKEY)
+        return config_file(f'[services.mam]\nannounce = "{ANNOUNCE}"\n{mam_extra}\n'
+                           f'[services.audnexus]\nurl = "{audnexus.url}"\n{rest}')
 
     return write
 
@@ -98,11 +38,12 @@ def configure(config_file, memory_keyring):
 def book(tmp_path):
     folder = tmp_path / "Author - The Book {ASIN.B08G9PRS1K}"
     folder.mkdir()
-    (folder / "01.mp3").write_bytes(b"\0" * 1000)
+    (folder / "01.mp3").write_bytes(b"\1" * 70_000)
+    (folder / "02.mp3").write_bytes(b"\2" * 50_001)
     return folder
 
 
-def test_prepare_writes_the_bundle_and_submits_nothing(engine, book, tmp_path, configure):
+def test_prepare_writes_the_bundle_and_submits_nothing(book, tmp_path, configure, audnexus):
     out = tmp_path / "out"
     with mam_server() as server:
         configure(f'url = "{server.url}"')
@@ -111,26 +52,31 @@ def test_prepare_writes_the_bundle_and_submits_nothing(engine, book, tmp_path, c
     assert run.exit_code == 0, run.stderr
     folder = out / f"{book.name}.mam-upload"
     data = run.json()
+    torrent = Metainfo.parse((folder / f"{book.name}.torrent").read_bytes())
     assert data == {
-        "folder": str(folder), "torrent": str(folder / f"{book.name}.torrent"), "infohash": INFOHASH,
-        "description": str(folder / "description.txt"), "instructions": str(folder / "UPLOAD.txt"),
-        "upload_url": f"{server.url}/tor/upload.php", "asin": "B08G9PRS1K",
+        "folder": str(folder), "torrent": str(folder / f"{book.name}.torrent"),
+        "infohash": torrent.infohash, "description": str(folder / "description.txt"),
+        "instructions": str(folder / "UPLOAD.txt"), "upload_url": f"{server.url}/tor/upload.php",
+        "asin": HAIL_MARY,
     }
+    assert torrent.private and torrent.source == "MAM"
+    assert torrent.announce == ANNOUNCE.replace("{passkey}", PASSKEY)
+    assert [f.path for f in torrent.files] == ["01.mp3", "02.mp3"]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [f"{book.name}.torrent", "description.txt", "UPLOAD.txt"])
-    assert (folder / f"{book.name}.torrent").read_bytes() == TORRENT
-    assert (folder / "description.txt").read_text() == "[b]The Book[/b]\nA fine book.\n"
+    description = (folder / "description.txt").read_text()
+    assert "Project Hail Mary" in description and "[b]" in description
     upload = (folder / "UPLOAD.txt").read_text()
     assert f"Open the upload page, logged in: {server.url}/tor/upload.php" in upload
     assert f"choose {book.name}.torrent" in upload
     assert "paste the whole of description.txt" in upload
-    assert f"Infohash: {INFOHASH}" in upload
+    assert f"Infohash: {torrent.infohash}" in upload
     assert "Nothing has been uploaded" in upload
-    assert engine["resolve_target"] == ["mam"]
-    assert engine["book"] == ["B08G9PRS1K"]
+    assert PASSKEY not in run.stdout + run.stderr + upload
+    assert len(audnexus.requests_to(f"/books/{HAIL_MARY}")) == 1
 
 
-def test_prepare_without_asin_has_no_description(engine, book, tmp_path, configure):
+def test_prepare_without_asin_has_no_description(book, tmp_path, configure, audnexus):
     configure()
     run = invoke("mam", "prepare", book, "-o", tmp_path)
     assert run.exit_code == 0, run.stderr
@@ -140,10 +86,10 @@ def test_prepare_without_asin_has_no_description(engine, book, tmp_path, configu
     upload = (folder / "UPLOAD.txt").read_text()
     assert "https://www.myanonamouse.net/tor/upload.php" in upload
     assert "--asin" in upload
-    assert engine["book"] == []
+    assert audnexus.log == []
 
 
-def test_existing_bundle_is_a_conflict_unless_forced(engine, book, tmp_path, configure):
+def test_existing_bundle_is_a_conflict_unless_forced(book, tmp_path, configure):
     configure()
     assert invoke("mam", "prepare", book, "-o", tmp_path, "--asin", "B08G9PRS1K").exit_code == 0
     again = invoke("mam", "prepare", book, "-o", tmp_path)
@@ -155,22 +101,22 @@ def test_existing_bundle_is_a_conflict_unless_forced(engine, book, tmp_path, con
     assert not (tmp_path / f"{book.name}.mam-upload" / "description.txt").exists()
 
 
-def test_bad_asin_exits_2_before_any_work(engine, book, tmp_path, configure):
+def test_bad_asin_exits_2_before_any_work(book, tmp_path, configure):
     configure()
     run = invoke("mam", "prepare", book, "-o", tmp_path, "--asin", "nope")
     assert run.exit_code == 2
     assert "is not an ASIN" in run.stderr
-    assert engine["scan"] == [] and not list(tmp_path.glob("*.mam-upload"))
+    assert not list(tmp_path.glob("*.mam-upload"))
 
 
-def test_metadata_failure_leaves_no_bundle(engine, book, tmp_path, configure):
+def test_metadata_failure_leaves_no_bundle(book, tmp_path, configure):
     configure()
     run = invoke("mam", "prepare", book, "-o", tmp_path, "--asin", "B000000404")
-    assert run.exit_code == 5
+    assert run.exit_code == 5, run.stderr
     assert not (tmp_path / f"{book.name}.mam-upload").exists()
 
 
-def test_output_dir_defaults_to_the_configured_one(engine, book, tmp_path, configure):
+def test_output_dir_defaults_to_the_configured_one(book, tmp_path, configure):
     configure(rest=f'[defaults]\noutput_dir = "{tmp_path / "torrents"}"\n')
     run = invoke("mam", "prepare", book, "--json")
     assert run.exit_code == 0, run.stderr
@@ -183,8 +129,14 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert "does not exist" in run.stderr
 
 
-def test_missing_announce_or_passkey_exits_3_before_hashing(engine, book, tmp_path, configure,
-                                                           config_file, memory_keyring):
+def test_missing_announce_or_passkey_exits_3_before_hashing(book, tmp_path, configure,
+                                                           config_file, memory_keyring, monkeypatch):
+    import mktint.torrent.create
+
+    def no_hashing(*args, **kwargs):
+        raise AssertionError("hashed despite a configuration error")
+
+    monkeypatch.setattr(mktint.torrent.create, "create", no_hashing)
     config_file("")
     run = invoke("mam", "prepare", book, "-o", tmp_path)
     assert run.exit_code == 3
@@ -195,4 +147,4 @@ def test_missing_announce_or_passkey_exits_3_before_hashing(engine, book, tmp_pa
     run = invoke("mam", "prepare", book, "-o", tmp_path)
     assert run.exit_code == 3
     assert "no PASSKEY stored for service 'mam'" in run.stderr
-    assert engine["scan"] == [] and not list(tmp_path.glob("*.mam-upload"))
+    assert not list(tmp_path.glob("*.mam-upload"))
