@@ -280,7 +280,11 @@ def test_subprocess_create_has_no_progress_bar_when_piped(tree, tmp_path):
     assert run.stderr == ""
 
 
-def test_mam_announce_with_placeholder_is_a_config_error(tree, config_file):
+def test_mam_announce_placeholder_needs_a_stored_passkey(tree, config_file, memory_keyring, tmp_path):
     config_file('[services.mam]\nannounce = "https://t.example/{passkey}/announce"\n')
-    run = invoke("torrent", "create", tree, "--target", "mam")
-    assert run.exit_code == 3 and "full personal announce URL" in run.stderr
+    run = invoke("torrent", "create", tree, "--target", "mam", "-o", tmp_path / "m.torrent")
+    assert run.exit_code == 3 and "mktint auth login mam" in run.stderr
+    memory_keyring.set_password("mktint", "mam:PASSKEY", "passkey-mam-0000000001")
+    run = invoke("torrent", "create", tree, "--target", "mam", "-o", tmp_path / "m.torrent")
+    assert run.exit_code == 0, run.stderr
+    assert "passkey-mam-0000000001" not in run.stdout + run.stderr
