@@ -49,22 +49,22 @@ class _JsonBodies:
             return packed["text"].encode("utf-8")
         return base64.b64decode(packed["base64"])
 
+    # vcrpy hands serializers {"version": 1, "interactions": [{"request", "response"}]}.
     def serialize(self, cassette: dict) -> str:
-        data = {"requests": [], "responses": []}
-        for request in cassette["requests"]:
-            data["requests"].append({**request, "body": self._pack(request["body"])})
-        for response in cassette["responses"]:
-            body = dict(response["body"])
-            body["string"] = self._pack(body.get("string"))
-            data["responses"].append({**response, "body": body})
+        data = {**cassette, "interactions": []}
+        for interaction in cassette["interactions"]:
+            request = {**interaction["request"], "body": self._pack(interaction["request"]["body"])}
+            response = dict(interaction["response"])
+            response["body"] = {**response["body"], "string": self._pack(response["body"].get("string"))}
+            data["interactions"].append({"request": request, "response": response})
         return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
 
     def deserialize(self, text: str) -> dict:
         data = json.loads(text)
-        for request in data["requests"]:
-            request["body"] = self._unpack(request["body"])
-        for response in data["responses"]:
-            response["body"]["string"] = self._unpack(response["body"]["string"])
+        for interaction in data["interactions"]:
+            interaction["request"]["body"] = self._unpack(interaction["request"]["body"])
+            body = interaction["response"]["body"]
+            body["string"] = self._unpack(body["string"])
         return data
 
 
