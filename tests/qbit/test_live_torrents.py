@@ -231,3 +231,25 @@ def test_tracker_list_and_replace(qb, tmp_path):
     assert run.exit_code == 0 and infohash in [t["hash"] for t in run.json()["torrents"]]
     urls = [t["url"] for t in invoke("qbit", "tracker", "list", infohash, "--json").json()]
     assert new in urls and old not in urls
+
+
+def test_checking_filter_is_known_to_4_5_2(qb, tmp_path):
+    infohash, _ = added(tmp_path)
+    wait_for(infohash, lambda t: t["progress"] == 1)
+    run = invoke("qbit", "list", "--filter", "checking", "--json")
+    assert run.exit_code == 0
+    assert infohash not in [t["hash"] for t in run.json()]
+
+
+def test_service_methods_for_other_commands(qb, tmp_path):
+    from mktint.core.factory import Factory
+
+    client = Factory().service("qb", "qbittorrent")
+    assert client.webapi_version == (2, 8, 19)
+    assert client.default_save_path().rstrip("/") == str(qb.downloads)
+    assert client.free_space() > 0
+    torrent, infohash, folder = unique_torrent(tmp_path)
+    results = client.add([(torrent.name, torrent.read_bytes())], save_path=str(folder), tags=["api"])
+    assert [(r.infohash, r.status) for r in results] == [(infohash, "added")]
+    assert client.torrents(hashes=[infohash])[0]["tags"] == ["api"]
+    assert client.add([(torrent.name, torrent.read_bytes())])[0].status == "exists"

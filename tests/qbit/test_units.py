@@ -39,8 +39,8 @@ def test_unknown_and_too_new_filters_are_refused():
     with pytest.raises(UsageError, match="unknown filter"):
         vocab.server_filter("pausedUP", (2, 15, 1))
     with pytest.raises(UsageError, match="newer qBittorrent"):
-        vocab.server_filter("moving", (2, 8, 19))
-    assert vocab.server_filter("moving", (2, 9, 2)) == "moving"
+        vocab.server_filter("moving", (2, 8, 5))
+    assert vocab.server_filter("moving", (2, 8, 19)) == "moving"
 
 
 def test_endpoints_and_states_per_version():

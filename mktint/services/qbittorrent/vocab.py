@@ -15,10 +15,11 @@ V5_2 = (2, 15, 0)   # JSON answer of torrents/add, 204/401 login, editTracker ur
 NEXT = (2, 16, 0)   # seedMode instead of skip_checking
 
 # Filters known to every supported version (4.1+), plus version-gated ones. Conservative:
-# a filter is sent only to versions where it is known to exist.
+# a filter is sent only to versions where it was seen to work (checking and moving filter
+# correctly on 4.5.2 / WebAPI 2.8.19; when they first appeared is not confirmed).
 COMMON_FILTERS = ("all", "downloading", "seeding", "completed", "active", "inactive",
                   "stalled", "stalled_uploading", "stalled_downloading", "errored")
-GATED_FILTERS = {"checking": (2, 9, 0), "moving": (2, 9, 0)}
+GATED_FILTERS = {"checking": (2, 8, 19), "moving": (2, 8, 19)}
 OLD_TO_NEW = {"paused": "stopped", "resumed": "running"}
 NEW_TO_OLD = {v: k for k, v in OLD_TO_NEW.items()}
 ALL_FILTERS = COMMON_FILTERS + tuple(GATED_FILTERS) + tuple(OLD_TO_NEW) + tuple(NEW_TO_OLD)
