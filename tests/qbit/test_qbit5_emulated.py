@@ -191,3 +191,17 @@ def test_forbidden_after_a_fresh_login_fails_without_looping(qbt5, monkeypatch):
     run = invoke("qbit", "list", "--json")
     assert run.exit_code == 4
     assert len(qbt5.state.endpoints("auth/login")) == 1
+
+
+def test_logout_drops_the_cached_cookie_even_when_the_server_is_gone(config_file, monkeypatch):
+    state = Qbt5State("5.2")
+    with serve(Qbt5Handler, qbt=state) as server:
+        config_file(f'[services.qbittorrent]\nurl = "{server.url}"\n')
+        monkeypatch.setenv("MKTINT_QBITTORRENT_PASSWORD", PASSWORD)
+        assert invoke("qbit", "version").exit_code == 0
+    cookies = paths.state_dir() / "qbittorrent" / "qbittorrent.cookies.json"
+    assert cookies.exists()
+    run = invoke("auth", "logout", "qbittorrent")
+    assert run.exit_code == 0
+    assert "could not end the server session" in run.stderr
+    assert not cookies.exists()

@@ -17,7 +17,7 @@ PSEUDO_TRACKER_PREFIX = "** ["
 TRACKER_STATUS = {0: "disabled", 1: "not_contacted", 2: "working", 3: "updating",
                   4: "not_working", 5: "error", 6: "unreachable"}
 CONTENT_LAYOUTS = ("Original", "Subfolder", "NoSubfolder")
-POLL_FIRST, POLL_MAX = 0.1, 1.0
+POLL_FIRST, POLL_MAX = 0.05, 0.5
 
 
 @dataclass

@@ -215,7 +215,8 @@ class QBittorrentSession(ServiceClient):
     def end_session(self) -> None:
         """Log out on the server (when a session cookie is cached) and drop the cache."""
         self._load_cookies()
-        if len(self.session.cookies) and not self._api_key():
-            response = self.request("POST", API + "auth/logout", retry_safe=False)
-            response.close()
-        self._drop_cookies()
+        try:
+            if len(self.session.cookies) and not self._api_key():
+                self.request("POST", API + "auth/logout", retry_safe=False).close()
+        finally:  # an unreachable server must not keep the cookie on disk
+            self._drop_cookies()
