@@ -253,3 +253,14 @@ def test_service_methods_for_other_commands(qb, tmp_path):
     assert [(r.infohash, r.status) for r in results] == [(infohash, "added")]
     assert client.torrents(hashes=[infohash])[0]["tags"] == ["api"]
     assert client.add([(torrent.name, torrent.read_bytes())])[0].status == "exists"
+
+
+def test_content_layout_and_rename(qb, tmp_path):
+    torrent, infohash, folder = unique_torrent(tmp_path)
+    run = invoke("qbit", "add", torrent, "--save-path", folder, "--content-layout", "Subfolder",
+                 "--rename", "Renamed Book", "--stopped", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()[0]["name"] == "Renamed Book"
+    files = invoke("qbit", "info", infohash, "--json").json()["files"]
+    assert files[0]["name"] == f"{folder.name}/{folder.name}"  # Subfolder: one file gets a folder
+    assert invoke("qbit", "add", torrent, torrent, "--rename", "x").exit_code == 2

@@ -205,3 +205,14 @@ def test_logout_drops_the_cached_cookie_even_when_the_server_is_gone(config_file
     assert run.exit_code == 0
     assert "could not end the server session" in run.stderr
     assert not cookies.exists()
+
+
+def test_tracker_replace_leaves_a_torrent_that_already_has_the_new_url(qbt5, tmp_path):
+    _, infohash = add_one(tmp_path)
+    old, new = "https://tracker.example/passkey-old/announce", "https://tracker.example/passkey-new/announce"
+    qbt5.state.torrents[infohash]["trackers"] = [old, new]
+    run = invoke("qbit", "tracker", "replace", "--old", old, "--new", new, "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["torrents"] == [{"hash": infohash, "name": qbt5.state.torrents[infohash]["name"],
+                                       "replaced": False, "message": "already has the new URL; left unchanged"}]
+    assert not qbt5.state.endpoints("torrents/editTracker")

@@ -17,6 +17,9 @@ PSEUDO_TRACKER_PREFIX = "** ["
 TRACKER_STATUS = {0: "disabled", 1: "not_contacted", 2: "working", 3: "updating",
                   4: "not_working", 5: "error", 6: "unreachable"}
 CONTENT_LAYOUTS = ("Original", "Subfolder", "NoSubfolder")
+# contentLayout replaced root_folder in qBittorrent 4.3.2; the WebAPI version of that change
+# (2.7.0) is from memory, not confirmed — older servers get both names.
+LEGACY_ROOT_FOLDER_BEFORE = (2, 7, 0)
 POLL_FIRST, POLL_MAX = 0.05, 0.5
 
 
@@ -237,7 +240,9 @@ class QBittorrentClient(QBittorrentSession):
                         dry_run: bool = False) -> list[dict]:
         """Swap ``old_url`` for ``new_url`` wherever it is a tracker of the given torrents.
 
-        Returns one ``{hash, name, replaced}`` row per torrent that has ``old_url``.
+        Returns one ``{hash, name, replaced, message}`` row per torrent that has
+        ``old_url``; a torrent that already has ``new_url`` too is left alone (qBittorrent
+        refuses the edit) and reported with ``replaced: false``.
         """
         changed = []
         names = {t["hash"]: t["name"] for t in self.torrents(hashes=list(hashes))}
@@ -245,9 +250,13 @@ class QBittorrentClient(QBittorrentSession):
             urls = [t["url"] for t in self.trackers(infohash)]
             if old_url not in urls:
                 continue
-            if not dry_run:
+            row = {"hash": infohash, "name": names.get(infohash), "replaced": False, "message": ""}
+            if new_url in urls:
+                row["message"] = "already has the new URL; left unchanged"
+            elif not dry_run:
                 self.edit_tracker(infohash, old_url, new_url)
-            changed.append({"hash": infohash, "name": names.get(infohash), "replaced": not dry_run})
+                row["replaced"] = True
+            changed.append(row)
         return changed
 
     # -- categories and tags ---------------------------------------------------------------
@@ -368,6 +377,8 @@ class QBittorrentClient(QBittorrentSession):
             form["seedMode"] = "true"
         if content_layout:
             form["contentLayout"] = content_layout
+            if version < LEGACY_ROOT_FOLDER_BEFORE and content_layout != "Original":
+                form["root_folder"] = "true" if content_layout == "Subfolder" else "false"
         if rename:
             form["rename"] = rename
         parts = [("torrents", (filename.rsplit("/", 1)[-1], data, "application/x-bittorrent"))
