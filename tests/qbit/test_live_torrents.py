@@ -264,3 +264,11 @@ def test_content_layout_and_rename(qb, tmp_path):
     files = invoke("qbit", "info", infohash, "--json").json()["files"]
     assert files[0]["name"] == f"{folder.name}/{folder.name}"  # Subfolder: one file gets a folder
     assert invoke("qbit", "add", torrent, torrent, "--rename", "x").exit_code == 2
+
+
+def test_add_magnet_link(qb):
+    infohash = hashlib.sha1(b"mktint magnet test").hexdigest()
+    run = invoke("qbit", "add", f"magnet:?xt=urn:btih:{infohash}&dn=magnet-book", "--stopped", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert [(r["infohash"], r["status"]) for r in run.json()] == [(infohash, "added")]
+    assert invoke("qbit", "remove", infohash).exit_code == 0

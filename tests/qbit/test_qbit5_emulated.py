@@ -216,3 +216,16 @@ def test_tracker_replace_leaves_a_torrent_that_already_has_the_new_url(qbt5, tmp
     assert run.json()["torrents"] == [{"hash": infohash, "name": qbt5.state.torrents[infohash]["name"],
                                        "replaced": False, "message": "already has the new URL; left unchanged"}]
     assert not qbt5.state.endpoints("torrents/editTracker")
+
+
+def test_add_not_listed_in_time_is_failed_and_wait_0_is_pending(qbt5, tmp_path, monkeypatch):
+    from tests.emulators import qbittorrent5
+
+    monkeypatch.setitem(qbittorrent5.ROUTES, "torrents/info", ("GET", lambda self, p, f: self._json([])))
+    run, infohash = add_one(tmp_path, "--wait", "0.3")
+    assert run.exit_code == 1
+    assert run.json()[0]["status"] == "failed" and "not listed after 0.3 s" in run.json()[0]["message"]
+    qbt5.state.torrents.clear()
+    run = invoke("qbit", "add", next(tmp_path.glob("data/*.torrent")), "--wait", "0", "--json")
+    assert run.exit_code == 0
+    assert run.json()[0]["status"] == "pending"
