@@ -27,17 +27,23 @@ def cookie_file():
 def test_three_wrong_passwords_then_the_right_one_still_works(qbittorrent_fresh, config_file, monkeypatch,
                                                              caplog):
     write_qbit_config(config_file, qbittorrent_fresh)
-    monkeypatch.setenv("MKTINT_QB_PASSWORD", "wrong-password")
-    for _ in range(3):
+    for attempt, wrong in enumerate(["wrong-password", "wrong-password", "other-wrong"]):
+        monkeypatch.setenv("MKTINT_QB_PASSWORD", wrong)
         run, logins, trace = traced(caplog, "qbit", "list", "--json")
         assert run.exit_code == 4
-        assert "rejected the user name or password" in run.error_json()["message"]
-        assert logins == 1  # one login per run, never retried
-        assert "wrong-password" not in run.stderr + trace
+        assert wrong not in run.stderr + trace
+        if attempt == 1:  # the same rejected password is not sent again
+            assert logins == 0 and "rejected this password last time" in run.error_json()["message"]
+        else:
+            assert logins == 1  # one login per run, never retried
+            assert "rejected the user name or password" in run.error_json()["message"]
+    marker = paths.state_dir() / "qbittorrent" / "qb.failed-login.json"
+    assert stat.S_IMODE(marker.stat().st_mode) == 0o600 and "wrong" not in marker.read_text()
     monkeypatch.setenv("MKTINT_QB_PASSWORD", PASSWORD)
     run = invoke("qbit", "list", "--json")
     assert run.exit_code == 0, run.stderr
     assert run.json() == []
+    assert not marker.exists()
 
 
 def test_session_cookie_is_cached_0600_and_reused(qb, caplog):
@@ -92,3 +98,15 @@ def test_subprocess_run_reuses_the_cache_and_prints_json(qb):
     assert run.exit_code == 0, run.stderr
     assert run.json()["webapi_version"] == "2.8.19"
     assert PASSWORD not in run.stdout + run.stderr
+
+
+def test_auth_login_checks_again_after_a_remembered_failure(qbittorrent_fresh, config_file, monkeypatch):
+    write_qbit_config(config_file, qbittorrent_fresh)
+    monkeypatch.setenv("MKTINT_QB_PASSWORD", "wrong-password")
+    assert invoke("qbit", "list").exit_code == 4
+    assert "last time" in invoke("qbit", "list").stderr
+    monkeypatch.delenv("MKTINT_QB_PASSWORD")
+    run = invoke("auth", "login", "qb", "--with-token", input=f"{PASSWORD}\n")
+    assert run.exit_code == 0, run.stderr
+    assert not (paths.state_dir() / "qbittorrent" / "qb.failed-login.json").exists()
+    assert invoke("qbit", "list").exit_code == 0

@@ -4,7 +4,10 @@ Rules (REFERENCE.md §1):
 - A request is sent first with whatever session we have (cached cookie, API key, or
   nothing — servers that bypass auth for localhost answer it). A 403 means the session is
   missing or expired: log in once and resend; a second 403 is an AuthError.
-- A login is sent once and never retried: five failures ban the IP for an hour.
+- A login is sent once and never retried: five failures ban the IP for an hour. Across
+  runs too: after a rejected password, later runs refuse to try the *same* password again
+  (a salted HMAC of it is kept, 0600, never the password) until `mktint auth login`
+  confirms a password or another one is configured — a cron job cannot ban the IP.
 - A 401 from anything but auth/login is a CSRF or Host-header rejection: no re-login.
 - No Referer or Origin header is ever sent.
 - The cookie jar is cached per service in the state directory (mode 0600) and reused by
@@ -13,8 +16,11 @@ Rules (REFERENCE.md §1):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import secrets
 from pathlib import Path
 
 import requests
@@ -97,6 +103,36 @@ class QBittorrentSession(ServiceClient):
         except FileNotFoundError:
             pass
 
+    # -- remembered login failures ---------------------------------------------------------
+
+    @property
+    def failed_login_path(self) -> Path:
+        return paths.state_dir() / "qbittorrent" / f"{self.name}.failed-login.json"
+
+    def _fingerprint(self, password: str, salt: str) -> str:
+        message = f"{self.base_url}\0{self.username}\0{password}".encode()
+        return hmac.new(bytes.fromhex(salt), message, hashlib.sha256).hexdigest()
+
+    def _failed_before(self, password: str) -> bool:
+        try:
+            marker = json.loads(self.failed_login_path.read_text())
+            return hmac.compare_digest(marker["fingerprint"], self._fingerprint(password, marker["salt"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
+    def _remember_failure(self, password: str) -> None:
+        salt = secrets.token_hex(16)
+        paths.ensure_private_dir(self.failed_login_path.parent)
+        paths.atomic_write(self.failed_login_path,
+                           json.dumps({"salt": salt, "fingerprint": self._fingerprint(password, salt)}),
+                           mode=0o600)
+
+    def _forget_failure(self) -> None:
+        try:
+            self.failed_login_path.unlink()
+        except FileNotFoundError:
+            pass
+
     # -- login -----------------------------------------------------------------------------
 
     def _login(self, password: str) -> None:
@@ -109,8 +145,10 @@ class QBittorrentSession(ServiceClient):
         if response.status_code == 204 or (response.status_code == 200 and body == "Ok."):
             self._logged_in = True
             self._save_cookies()
+            self._forget_failure()
             return
         if response.status_code == 401 or (response.status_code == 200 and body == "Fails."):
+            self._remember_failure(password)
             raise AuthError(f"{self.name}: qBittorrent rejected the user name or password",
                             service=self.name,
                             hint=f"check `username` in [services.{self.name}] and store the right "
@@ -130,7 +168,13 @@ class QBittorrentSession(ServiceClient):
         if self._logged_in:
             raise AuthError(f"{self.name}: qBittorrent refused the request right after a login",
                             service=self.name, hint="the WebUI user may lack access; check the WebUI settings")
-        self._login(self.require_secret("PASSWORD"))
+        password = self.require_secret("PASSWORD")
+        if self._failed_before(password):
+            raise AuthError(f"{self.name}: not logging in: qBittorrent rejected this password last time",
+                            service=self.name,
+                            hint=f"store the right password with `mktint auth login {self.name}` (it is "
+                                 "checked once); repeated failed logins get the IP banned for an hour")
+        self._login(password)
 
     # -- the one way to call the API -------------------------------------------------------
 
