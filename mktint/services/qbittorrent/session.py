@@ -166,8 +166,10 @@ class QBittorrentSession(ServiceClient):
                             hint="API keys need qBittorrent 5.2+; check the key in the WebUI "
                                  f"options and store it with `mktint auth login {self.name} --secret API_KEY`")
         if self._logged_in:
-            raise AuthError(f"{self.name}: qBittorrent refused the request right after a login",
-                            service=self.name, hint="the WebUI user may lack access; check the WebUI settings")
+            # One login per run: a second one could turn a server problem into a login loop.
+            raise AuthError(f"{self.name}: qBittorrent answered 403 again after this run's login",
+                            service=self.name, hint="the session may have been dropped (server restart, "
+                                                    "session limit); run the command again")
         password = self.require_secret("PASSWORD")
         if self._failed_before(password):
             raise AuthError(f"{self.name}: not logging in: qBittorrent rejected this password last time",
