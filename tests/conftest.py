@@ -10,6 +10,7 @@ import socket
 import pytest
 
 from tests.support.memkeyring import MemoryKeyring
+from tests.support.qbittorrent import qbittorrent, qbittorrent_fresh  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +81,4 @@ def config_file(isolated_home):
         return path
 
     return write
+

@@ -1,0 +1,268 @@
+"""Authentication, the cached session cookie and the server's WebAPI version.
+
+Rules (REFERENCE.md §1):
+- A request is sent first with whatever session we have (cached cookie, API key, or
+  nothing — servers that bypass auth for localhost answer it). A 403 means the session is
+  missing or expired: log in once and resend; a second 403 is an AuthError.
+- A login is sent once and never retried: five failures ban the IP for an hour. Across
+  runs too: after a rejected password, later runs refuse to try the *same* password again
+  (a salted HMAC of it is kept, 0600, never the password) until `mktint auth login`
+  confirms a password or another one is configured — a cron job cannot ban the IP.
+- A 401 from anything but auth/login is a CSRF or Host-header rejection: no re-login.
+- No Referer or Origin header is ever sent.
+- The cookie jar is cached per service in the state directory (mode 0600) and reused by
+  the next run; ``end_session`` logs out and drops it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from pathlib import Path
+
+import requests
+
+from mktint.core import paths, redact
+from mktint.core.errors import AuthError, ProtocolError, TemporaryError
+from mktint.core.service import ServiceClient
+from mktint.services.qbittorrent import vocab
+
+log = logging.getLogger("mktint.qbittorrent")
+
+API = "api/v2/"
+CSRF_HINT = ("qBittorrent rejected the request's Host or Origin header. If the WebUI runs in "
+             "Docker with a remapped port or behind a reverse proxy, use the URL and port the "
+             "WebUI itself listens on, or enable its reverse-proxy support / disable "
+             "'Host header validation' in the WebUI options")
+BAN_HINT = ("qBittorrent bans an IP for an hour (default) after 5 failed logins; wait, or "
+            "restart qBittorrent. mktint never retries a failed login")
+
+
+class QBittorrentSession(ServiceClient):
+    rate = None  # a local WebUI; no published limit
+
+    def __init__(self, config, credentials):
+        super().__init__(config, credentials)
+        self._webapi: vocab.Version | None = None
+        self._cookies_loaded = False
+        self._logged_in = False  # a login was made by this process
+
+    # -- credentials -----------------------------------------------------------------------
+
+    @property
+    def username(self) -> str:
+        return self.config.get("username") or "admin"
+
+    def _api_key(self) -> str | None:
+        return self.secret("API_KEY")
+
+    def auth_headers(self) -> dict[str, str]:
+        key = self._api_key()
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    # -- cookie cache ----------------------------------------------------------------------
+
+    @property
+    def cookie_path(self) -> Path:
+        return paths.state_dir() / "qbittorrent" / f"{self.name}.cookies.json"
+
+    def _load_cookies(self) -> None:
+        if self._cookies_loaded:
+            return
+        self._cookies_loaded = True
+        try:
+            cached = json.loads(self.cookie_path.read_text())
+        except (OSError, ValueError):
+            return
+        if not isinstance(cached, dict) or cached.get("url") != self.base_url:
+            return
+        for c in cached.get("cookies", []):
+            try:
+                redact.register(c["value"])
+                self.session.cookies.set(c["name"], c["value"], domain=c.get("domain", ""),
+                                         path=c.get("path", "/"))
+            except (KeyError, TypeError):
+                continue
+
+    def _save_cookies(self) -> None:
+        cookies = [{"name": c.name, "value": c.value, "domain": c.domain, "path": c.path}
+                   for c in self.session.cookies]
+        for c in cookies:
+            redact.register(c["value"])
+        paths.ensure_private_dir(self.cookie_path.parent)
+        paths.atomic_write(self.cookie_path, json.dumps({"url": self.base_url, "cookies": cookies}),
+                           mode=0o600)
+
+    def _drop_cookies(self) -> None:
+        self.session.cookies.clear()
+        try:
+            self.cookie_path.unlink()
+        except FileNotFoundError:
+            pass
+
+    # -- remembered login failures ---------------------------------------------------------
+
+    @property
+    def failed_login_path(self) -> Path:
+        return paths.state_dir() / "qbittorrent" / f"{self.name}.failed-login.json"
+
+    def _fingerprint(self, password: str, salt: str) -> str:
+        message = f"{self.base_url}\0{self.username}\0{password}".encode()
+        return hmac.new(bytes.fromhex(salt), message, hashlib.sha256).hexdigest()
+
+    def _failed_before(self, password: str) -> bool:
+        try:
+            marker = json.loads(self.failed_login_path.read_text())
+            return hmac.compare_digest(marker["fingerprint"], self._fingerprint(password, marker["salt"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
+    def _remember_failure(self, password: str) -> None:
+        salt = secrets.token_hex(16)
+        paths.ensure_private_dir(self.failed_login_path.parent)
+        paths.atomic_write(self.failed_login_path,
+                           json.dumps({"salt": salt, "fingerprint": self._fingerprint(password, salt)}),
+                           mode=0o600)
+
+    def _forget_failure(self) -> None:
+        try:
+            self.failed_login_path.unlink()
+        except FileNotFoundError:
+            pass
+
+    # -- login -----------------------------------------------------------------------------
+
+    def _login(self, password: str) -> None:
+        """One POST auth/login. Never retried; failures raise AuthError."""
+        self.session.cookies.clear()
+        response = self.request("POST", API + "auth/login",
+                                data={"username": self.username, "password": password},
+                                authenticate=False, retry_safe=False)
+        body = response.text.strip()
+        if response.status_code == 204 or (response.status_code == 200 and body == "Ok."):
+            self._logged_in = True
+            self._save_cookies()
+            self._forget_failure()
+            return
+        if response.status_code == 401 or (response.status_code == 200 and body == "Fails."):
+            self._remember_failure(password)
+            raise AuthError(f"{self.name}: qBittorrent rejected the user name or password",
+                            service=self.name,
+                            hint=f"check `username` in [services.{self.name}] and store the right "
+                                 f"password with `mktint auth login {self.name}`; "
+                                 "5 failed logins get the IP banned for an hour")
+        if response.status_code == 403:
+            raise AuthError(f"{self.name}: this IP is banned by qBittorrent after too many failed logins",
+                            service=self.name, hint=BAN_HINT)
+        raise self._unexpected(response, "auth/login")
+
+    def _relogin(self) -> None:
+        if self._api_key():
+            raise AuthError(f"{self.name}: qBittorrent rejected the API key",
+                            service=self.name,
+                            hint="API keys need qBittorrent 5.2+; check the key in the WebUI "
+                                 f"options and store it with `mktint auth login {self.name} --secret API_KEY`")
+        if self._logged_in:
+            # One login per run: a second one could turn a server problem into a login loop.
+            raise AuthError(f"{self.name}: qBittorrent answered 403 again after this run's login",
+                            service=self.name, hint="the session may have been dropped (server restart, "
+                                                    "session limit); run the command again")
+        password = self.require_secret("PASSWORD")
+        if self._failed_before(password):
+            raise AuthError(f"{self.name}: not logging in: qBittorrent rejected this password last time",
+                            service=self.name,
+                            hint=f"store the right password with `mktint auth login {self.name}` (it is "
+                                 "checked once); repeated failed logins get the IP banned for an hour")
+        self._login(password)
+
+    # -- the one way to call the API -------------------------------------------------------
+
+    def call(self, method: str, endpoint: str, **kwargs) -> requests.Response:
+        """Send ``api/v2/<endpoint>``; log in once on 403; map 401/404/409/5xx to errors.
+
+        Returns 2xx responses and the 4xx ones the caller must interpret (400, 404, 409, 415).
+        """
+        self._load_cookies()
+        response = self.request(method, API + endpoint, **kwargs)
+        if response.status_code == 403:
+            response.close()
+            self._relogin()
+            response = self.request(method, API + endpoint, **kwargs)
+            if response.status_code == 403:
+                raise AuthError(f"{self.name}: qBittorrent still answers 403 after a fresh login",
+                                service=self.name, hint="check the WebUI user's rights and IP bans")
+        if response.status_code == 401:
+            raise AuthError(f"{self.name}: qBittorrent answered 401 Unauthorized to {endpoint}",
+                            service=self.name, hint=CSRF_HINT)
+        if response.status_code >= 500:
+            raise TemporaryError(f"{self.name}: qBittorrent answered HTTP {response.status_code} "
+                                 f"to {endpoint}", service=self.name, hint="try again later")
+        return response
+
+    def _unexpected(self, response: requests.Response, endpoint: str) -> ProtocolError:
+        text = redact.redact(response.text.strip()[:200])
+        return ProtocolError(f"{self.name}: unexpected answer to {endpoint}: HTTP "
+                             f"{response.status_code} {text!r}", service=self.name)
+
+    def text(self, endpoint: str, params=None) -> str:
+        response = self.call("GET", endpoint, params=params)
+        if response.status_code != 200:
+            raise self._unexpected(response, endpoint)
+        return response.text
+
+    def json(self, endpoint: str, params=None):
+        from mktint.core.http import json_body
+
+        response = self.call("GET", endpoint, params=params)
+        if response.status_code != 200:
+            raise self._unexpected(response, endpoint)
+        return json_body(response, self.name)
+
+    def post(self, endpoint: str, data=None, files=None) -> requests.Response:
+        response = self.call("POST", endpoint, data=data, files=files)
+        if response.status_code not in (200, 202, 204):
+            raise self._unexpected(response, endpoint)
+        return response
+
+    # -- versions --------------------------------------------------------------------------
+
+    @property
+    def webapi_version(self) -> vocab.Version:
+        """The server's WebAPI version as a tuple of ints, read once per client."""
+        if self._webapi is None:
+            text = self.text("app/webapiVersion")
+            try:
+                self._webapi = vocab.parse_version(text)
+            except ValueError:
+                raise ProtocolError(f"{self.name}: unreadable WebAPI version {text[:40]!r}",
+                                    service=self.name) from None
+        return self._webapi
+
+    # -- what `mktint auth` calls ----------------------------------------------------------
+
+    def confirm_credential(self, secret_name: str, value: str) -> str | None:
+        """Check ``value`` against the server once; returns 'user@version'."""
+        redact.register(value)
+        if secret_name == "API_KEY":
+            response = self.request("GET", API + "app/version", authenticate=False,
+                                    headers={"Authorization": f"Bearer {value}"})
+            if response.status_code in (401, 403):
+                raise AuthError(f"{self.name}: qBittorrent rejected the API key", service=self.name,
+                                hint="API keys need qBittorrent 5.2+")
+            if response.status_code != 200:
+                raise self._unexpected(response, "app/version")
+            return f"API key on qBittorrent {response.text.strip()}"
+        self._login(value)
+        return f"{self.username} on qBittorrent {self.text('app/version').strip()}"
+
+    def end_session(self) -> None:
+        """Log out on the server (when a session cookie is cached) and drop the cache."""
+        self._load_cookies()
+        try:
+            if len(self.session.cookies) and not self._api_key():
+                self.request("POST", API + "auth/logout", retry_safe=False).close()
+        finally:  # an unreachable server must not keep the cookie on disk
+            self._drop_cookies()
