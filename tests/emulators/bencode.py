@@ -80,7 +80,8 @@ def infohash(data: bytes) -> str:
 
 def make_torrent(name: str, files: list[tuple[list[str], int]] | None = None, *,
                  private: bool = True, source: str | None = "RED", v2: bool = False,
-                 announce: str = "https://tracker.invalid/announce") -> bytes:
+                 announce: str = "https://tracker.invalid/announce",
+                 extra: dict | None = None) -> bytes:
     """A small, well-formed v1 .torrent (pieces are fake: nothing is hashed)."""
     info: dict = {"name": name, "piece length": 16384}
     if files is None:
@@ -94,6 +95,7 @@ def make_torrent(name: str, files: list[tuple[list[str], int]] | None = None, *,
         info["private"] = 1
     if source is not None:
         info["source"] = source
+    info.update(extra or {})
     if v2:
         info["meta version"] = 2
         info["file tree"] = {}

@@ -85,6 +85,8 @@ class GazelleSite:
     groups: dict[int, dict] = field(default_factory=dict)
     torrents: dict[int, dict] = field(default_factory=dict)
     rate_limited: int = 0
+    request_paths: list[str] = field(default_factory=list)  # every request's path and query
+    last_upload_body: bytes = b""  # the raw multipart body of the last upload request
     drop_next_upload: bool = False
     hang_next_upload: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -212,6 +214,10 @@ class Handler(QuietHandler):
         action = query.get("action")
         body = self.read_body() if method == "POST" else b""
         self._action = action
+        with self.site.lock:
+            self.site.request_paths.append(self.path)
+            if action == "upload":
+                self.site.last_upload_body = body
         if parts.path != "/ajax.php":
             return self.answer(404, "<html>Not found</html>", content_type="text/html")
         wait = self.site.admit(time.monotonic())
