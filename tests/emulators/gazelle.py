@@ -14,8 +14,10 @@ What it does like the real sites:
 - actions index, browse, torrentgroup, torrent (id or upper-case hash), download, upload
   (multipart ``file_input``; Gazelle's validation messages; ``dryrun``; duplicates by
   infohash; ``private``/``source`` rewritten when missing or wrong, giving a new infohash);
-- fault switches: ``drop_next_upload`` stores the torrent and closes the connection without
-  an answer; ``hang_next_upload`` (seconds) stores it and answers only after that delay.
+- fault switches: ``drop_next_upload = "stored"`` stores the torrent and closes the
+  connection without an answer (``"lost"``: closes it without storing);
+  ``hang_next_upload`` (seconds) stores it and answers only after that delay;
+  ``throttle_next["action"] = n`` answers the next n requests of an action as rate limited.
 
 Use ``with gazelle_emulator("red", api_key=..., passkey=...) as site:`` → ``site.url``,
 ``site.requests`` (every request with its time), ``site.uploads``, ``site.torrents``,
@@ -87,8 +89,9 @@ class GazelleSite:
     rate_limited: int = 0
     request_paths: list[str] = field(default_factory=list)  # every request's path and query
     last_upload_body: bytes = b""  # the raw multipart body of the last upload request
-    drop_next_upload: bool = False
+    drop_next_upload: str | None = None  # "stored": keep the torrent; "lost": do not
     hang_next_upload: float = 0.0
+    throttle_next: dict[str, int] = field(default_factory=dict)  # action → forced limit answers
     lock: threading.Lock = field(default_factory=threading.Lock)
     window: deque = field(default_factory=deque)
 
@@ -224,6 +227,13 @@ class Handler(QuietHandler):
         if wait is not None:
             headers = {"Retry-After": str(max(1, int(wait + 0.999)))} if self.site.flavour == "red" else {}
             return self.fail(429, "Rate limit exceeded", headers)
+        with self.site.lock:
+            forced = self.site.throttle_next.get(action, 0)
+            if forced:
+                self.site.throttle_next[action] = forced - 1
+                self.site.rate_limited += 1
+        if forced:
+            return self.fail(429, "Rate limit exceeded", {"Retry-After": "1"} if self.site.flavour == "red" else {})
         if not self.authorized():
             return self.fail(401, "bad credentials")
         handler = getattr(self, f"action_{action}", None)
@@ -245,7 +255,10 @@ class Handler(QuietHandler):
             self.site.requests.append(Logged(time.monotonic(), self.command, self._action, status, error))
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
-        self.send_body(status, body, content_type, headers)
+        try:
+            self.send_body(status, body, content_type, headers)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
+            self.close_connection = True
 
     def ok(self, response) -> None:
         self.answer(200, {"status": "success", "response": response})
@@ -363,11 +376,12 @@ class Handler(QuietHandler):
                             "format": form["format"], "bitrate": form["bitrate"],
                             "tags": [escape(t) for t in form["tags"].split(",")],
                             "fileCount": len(paths)})
-        added = self.site.add(raw_info, form)
-        with self.site.lock:
-            self.site.uploads.append(form)
-        if self.site.drop_next_upload:
-            self.site.drop_next_upload = False
+        drop, self.site.drop_next_upload = self.site.drop_next_upload, None
+        if drop != "lost":
+            added = self.site.add(raw_info, form)
+            with self.site.lock:
+                self.site.uploads.append(form)
+        if drop:
             with self.site.lock:
                 self.site.requests.append(Logged(time.monotonic(), "POST", "upload", 0, "dropped"))
             self.close_connection = True
