@@ -34,6 +34,8 @@ class _JsonBodies:
     def _pack(body):
         if body is None:
             return None
+        if hasattr(body, "getvalue"):  # a streamed request body (BytesIO)
+            body = body.getvalue()
         if isinstance(body, str):
             return {"text": body}
         try:
@@ -50,21 +52,24 @@ class _JsonBodies:
         return base64.b64decode(packed["base64"])
 
     def serialize(self, cassette: dict) -> str:
-        data = {"requests": [], "responses": []}
-        for request in cassette["requests"]:
-            data["requests"].append({**request, "body": self._pack(request["body"])})
-        for response in cassette["responses"]:
+        # vcrpy ≥ 5 hands over {"interactions": [{"request", "response"}], "version"}.
+        data = {"version": cassette.get("version", 1), "interactions": []}
+        for interaction in cassette["interactions"]:
+            request = dict(interaction["request"])
+            request["body"] = self._pack(request.get("body"))
+            response = dict(interaction["response"])
             body = dict(response["body"])
             body["string"] = self._pack(body.get("string"))
-            data["responses"].append({**response, "body": body})
+            response["body"] = body
+            data["interactions"].append({"request": request, "response": response})
         return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
 
     def deserialize(self, text: str) -> dict:
         data = json.loads(text)
-        for request in data["requests"]:
-            request["body"] = self._unpack(request["body"])
-        for response in data["responses"]:
-            response["body"]["string"] = self._unpack(response["body"]["string"])
+        for interaction in data["interactions"]:
+            interaction["request"]["body"] = self._unpack(interaction["request"]["body"])
+            body = interaction["response"]["body"]
+            body["string"] = self._unpack(body["string"])
         return data
 
 
@@ -77,6 +82,8 @@ def _known_secrets(extra) -> list[str]:
 def _scrub_bytes(body, secrets):
     if body is None:
         return None
+    if hasattr(body, "getvalue"):  # vcrpy hands a streamed request body over as BytesIO
+        body = body.getvalue()
     is_text = isinstance(body, str)
     data = body.encode("utf-8") if is_text else body
     for secret in secrets:
