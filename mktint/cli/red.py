@@ -223,8 +223,15 @@ def torrent(state: AppState, torrent_id: int | None, infohash: str | None, servi
         raise UsageError("give a torrent ID or --hash INFOHASH (one of them)")
     if infohash is not None:
         infohash = normalize_infohash(infohash)
+    from mktint.core.errors import NotFound
+
     client = _client(state, service_name)
-    answer = client.torrent(id=torrent_id, hash=infohash)
+    try:
+        answer = client.torrent(id=torrent_id, hash=infohash)
+    except NotFound as e:
+        what = f"infohash {infohash.lower()}" if infohash else f"id {torrent_id}"
+        raise NotFound(f"{client.name} has no torrent with {what} ({e.message})",
+                       service=client.name) from None
     result = _torrent_json(client, answer.get("torrent") or {}, answer.get("group") or {})
     out = state.output
     out.emit(result, lambda: out.record([

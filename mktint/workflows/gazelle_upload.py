@@ -216,7 +216,8 @@ def raise_problems(problems: Sequence[Problem], service: str | None = None) -> N
     """Nothing, or one error listing every problem: exit 2 if a flag is bad, else exit 1."""
     if not problems:
         return
-    text = "; ".join(str(p) for p in problems)
+    text = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}:\n" + "\n".join(
+        f"  {p}" for p in problems)
     details = {"problems": [p.to_dict() for p in problems]}
     if any(p.kind == USAGE for p in problems):
         raise UsageError(f"cannot upload: {text}", service=service, details=details)
