@@ -361,7 +361,7 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
           --description-file desc.txt --dry-run
       mktint red upload book.torrent --asin B002UZMLXM --format MP3 --bitrate 320 --yes --json
     """
-    from mktint.core.errors import OperationFailed, UsageError
+    from mktint.core.errors import MktintError, OperationFailed, UsageError
     from mktint.core.paths import atomic_write
     from mktint.torrent.metainfo import Metainfo
     from mktint.workflows import gazelle_upload as flow
@@ -369,9 +369,13 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
     out = state.output
     try:
         data = torrent_file.read_bytes()
+        meta = Metainfo.parse(data)
     except OSError as e:
         raise UsageError(f"cannot read {torrent_file}: {e.strerror or e}") from None
-    meta = Metainfo.parse(data)
+    except MktintError as e:
+        raise UsageError(f"{torrent_file} is not a valid .torrent file: {e.message}") from None
+    except (ValueError, KeyError, TypeError, IndexError) as e:
+        raise UsageError(f"{torrent_file} is not a valid .torrent file: {e}") from None
     client = _client(state, service_name)
     fields = _fields(state, options)
     flow.raise_problems(flow.preflight(client, meta, fields), client.name)

@@ -104,17 +104,22 @@ def test_download_writes_the_sites_torrent_atomically(site, flavour, tmp_path):
     assert missing.exit_code == 5 and not (tmp_path / "x.torrent").exists()
 
 
-def test_upload_dry_run_then_upload_then_duplicate(site, flavour, tmp_path):
+def test_upload_dry_run_sends_dryrun_and_uploads_nothing(site, flavour, tmp_path):
     path = write_torrent(tmp_path, flavour)
-    local = bencode.infohash(path.read_bytes())
     dry = invoke(*upload_args(flavour, path, "--dry-run", "--json"))
     assert dry.exit_code == 0, dry.stderr
-    assert dry.json()["dry_run"] is True and dry.json()["derived"]["dryrun"] is True
+    result = dry.json()
+    assert result["dry_run"] is True and result["derived"]["dryrun"] is True
+    assert result["torrent_id"] is None and result["seed_file"] is None
     assert site.torrents == {} and site.uploads == []
     form_sent = site.last_upload_body
     assert b'name="dryrun"' in form_sent and b'name="file_input"; filename="book.torrent"' in form_sent
     assert KEYS[flavour].encode() not in form_sent and b'name="vbr"' not in form_sent
 
+
+def test_upload_then_duplicate(site, flavour, tmp_path):
+    path = write_torrent(tmp_path, flavour)
+    local = bencode.infohash(path.read_bytes())
     run = invoke(*upload_args(flavour, path, "--json"))
     assert run.exit_code == 0, run.stderr
     result = run.json()
@@ -131,8 +136,6 @@ def test_upload_dry_run_then_upload_then_duplicate(site, flavour, tmp_path):
     assert dupe.exit_code == 6 and result["url"] in dupe.stderr
     assert len(site.uploads) == 1
     assert [r.action for r in site.requests[-1:]] == ["torrent"]  # looked up, never posted
-    # Six requests: on OPS (5 per 10 s) the client waited instead of being refused.
-    assert site.rate_limited == 0
 
 
 def test_upload_refused_by_the_site_as_duplicate_exits_6(site, flavour, tmp_path):
@@ -162,6 +165,14 @@ def test_rewritten_torrent_saves_the_sites_copy_to_seed(site, flavour, tmp_path)
     assert bencode.infohash(seed.read_bytes()) == result["infohash"]
     human = invoke("red", "torrent", str(result["torrent_id"]), "-s", flavour)
     assert human.exit_code == 0
+
+
+def test_upload_of_something_that_is_not_a_torrent_exits_2(site, flavour, tmp_path):
+    path = tmp_path / "notes.torrent"
+    path.write_bytes(b"hello")
+    run = invoke(*upload_args(flavour, path))
+    assert run.exit_code == 2 and "notes.torrent" in run.stderr
+    assert site.requests == []
 
 
 def test_upload_preflight_fails_before_any_request(site, flavour, tmp_path):

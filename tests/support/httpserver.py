@@ -44,7 +44,9 @@ def serve(handler: type[BaseHTTPRequestHandler], **attributes) -> Iterator[Threa
     for name, value in attributes.items():
         setattr(server, name, value)
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits up to one interval, once per test.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield server
