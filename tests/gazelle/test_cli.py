@@ -253,3 +253,17 @@ def test_upload_asin_fills_fields_from_audnexus_and_flags_override(site, flavour
     assert form["image"] == "https://img.example/cover.jpg" and form["tags"] == "literary.fiction"
     bad = invoke("red", "upload", path, "-s", flavour, "--asin", "nope", "--yes")
     assert bad.exit_code == 2 and "ASIN" in bad.stderr
+
+
+def test_source_rewritten_by_the_site_means_seeding_its_copy(site, flavour, tmp_path, config_file):
+    # A service configured with a source the site does not use: the site answers
+    # source:false and hands out a rewritten torrent.
+    config_file(f'[services.{flavour}]\nurl = "{site.url}"\nsource = "OLD"\n')
+    path = write_torrent(tmp_path, flavour, source="OLD")
+    run = invoke(*upload_args(flavour, path, "--json"))
+    assert run.exit_code == 0, run.stderr
+    result = run.json()
+    assert result["rewritten"] is True and result["infohash"] != result["local_infohash"]
+    seed = tmp_path / f"book.{flavour}.torrent"
+    assert result["seed_file"] == str(seed)
+    assert bencode.decode(seed.read_bytes())[b"info"][b"source"] == flavour.upper().encode()
