@@ -57,7 +57,7 @@ def _size(value) -> str:
 
 # -- whoami -------------------------------------------------------------------------------
 
-@red.command()
+@red.command(short_help="Account, ratio and traffic; stores the passkey.")
 @gazelle_service
 @json_option
 @pass_state
@@ -111,7 +111,7 @@ def _search_rows(client, results: list) -> list[dict]:
     return rows
 
 
-@red.command()
+@red.command(short_help="Search torrents (browse), one row per torrent.")
 @click.argument("query")
 @click.option("--category", metavar="NAME", help="Only this category (audiobooks, music, e-books, ...).")
 @click.option("--page", type=click.IntRange(min=1), help="Result page (default 1).")
@@ -167,7 +167,7 @@ def _group_json(group: dict) -> dict:
             "time": iso_time(group.get("time"))}
 
 
-@red.command()
+@red.command(short_help="A torrent group and its torrents.")
 @click.argument("group_id", type=click.IntRange(min=1), metavar="ID")
 @gazelle_service
 @json_option
@@ -202,7 +202,7 @@ def group(state: AppState, group_id: int, service_name: str) -> None:
     out.emit(result, human)
 
 
-@red.command()
+@red.command(short_help="One torrent by ID or --hash: infohash, files.")
 @click.argument("torrent_id", type=click.IntRange(min=1), metavar="ID", required=False)
 @click.option("--hash", "infohash", metavar="INFOHASH", help="Look the torrent up by infohash.")
 @gazelle_service
@@ -244,7 +244,7 @@ def torrent(state: AppState, torrent_id: int | None, infohash: str | None, servi
 
 # -- download -----------------------------------------------------------------------------
 
-@red.command()
+@red.command(short_help="Download the site's .torrent (atomic write).")
 @click.argument("torrent_id", type=click.IntRange(min=1), metavar="ID")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the .torrent (default: SERVICE-ID.torrent here).")
@@ -317,7 +317,7 @@ def _fields(state: AppState, options: dict):
     return UploadFields(vbr=options["vbr"], **values)
 
 
-@red.command()
+@red.command(short_help="Upload safely: preflight, dupe check, never twice.")
 @click.argument("torrent_file", metavar="TORRENT",
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", help='Group title, by convention "Author - Title".')
