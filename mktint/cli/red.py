@@ -390,7 +390,7 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
                               filename=torrent_file.name)
 
     result = outcome.to_dict()
-    result["seed_file"] = None if dry_run else str(torrent_file)
+    result["seed_file"] = None if dry_run or outcome.rewritten else str(torrent_file)
     if outcome.site_torrent is not None:
         seed = torrent_file.with_name(f"{torrent_file.stem}.{client.name}.torrent")
         try:
@@ -412,7 +412,7 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
             out.record(list(derived.items()))
             return
         out.success(f"uploaded: {outcome.url}")
-        if outcome.site_torrent is not None:
+        if outcome.rewritten and outcome.site_torrent is not None:
             out.warn(f"{client.name} rewrote the torrent (new infohash {outcome.infohash}); "
                      f"seed {result['seed_file']}, not {torrent_file}")
         out.record([("torrent", outcome.torrent_id), ("group", outcome.group_id),

@@ -25,7 +25,7 @@ from typing import Any, Callable
 from mktint.core import redact
 from mktint.core.errors import (AuthError, Conflict, MktintError, NotFound, OperationFailed,
                                 ProtocolError, RateLimited, UsageError)
-from mktint.core.http import json_body
+from mktint.core.http import json_body, parse_retry_after
 from mktint.core.ratelimit import Rate
 from mktint.core.service import ServiceClient
 
@@ -177,7 +177,7 @@ class GazelleClient(ServiceClient):
         message = f"{self.name}: {action}: {error}"
         if status == 429 or "rate limit" in error.lower():
             # OPS answers with HTTP 200 and no Retry-After: wait a whole window.
-            wait = float(retry_after) if retry_after and retry_after.isdigit() else self.rate.period
+            wait = parse_retry_after(retry_after) or self.rate.period
             if self.limiter:
                 self.limiter.block_for(wait)
             return RateLimited(message, retry_after=wait, service=self.name)

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from mktint.core.errors import (Conflict, OperationFailed, RateLimited, TemporaryError,
-                                UsageError)
+from mktint.core.errors import (Conflict, MktintError, OperationFailed, RateLimited,
+                                TemporaryError, UsageError)
 from mktint.services.gazelle import CATEGORIES, FLAVOURS, Flavour, category_id, first
 from mktint.torrent.rules import long_paths
 
@@ -278,12 +278,15 @@ def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool 
 
 
 def _check_site_copy(client, outcome: UploadOutcome, answer: dict) -> None:
-    """Compare with the site's torrent; download the site's copy if it must be seeded."""
+    """Compare with the site's torrent; download the site's copy if it must be seeded.
+
+    The upload has succeeded by now: a failure here becomes a warning, never an error.
+    """
     rewritten = answer.get("private") is False or answer.get("source") is False
     try:
         site = client.torrent(id=outcome.torrent_id)
         site_hash = str((site.get("torrent") or {}).get("infoHash") or "").lower()
-    except TemporaryError as e:
+    except MktintError as e:
         outcome.warnings.append(f"could not compare infohashes with the site: {e.message}")
         site_hash = ""
     if site_hash and site_hash != outcome.local_infohash:
@@ -291,7 +294,14 @@ def _check_site_copy(client, outcome: UploadOutcome, answer: dict) -> None:
     if not rewritten:
         return
     outcome.rewritten = True
-    outcome.site_torrent = client.download(outcome.torrent_id)
+    try:
+        outcome.site_torrent = client.download(outcome.torrent_id)
+    except MktintError as e:
+        outcome.warnings.append(
+            f"the site rewrote the torrent but its copy could not be downloaded ({e.message}); "
+            f"do not seed the local file: run `mktint red download {outcome.torrent_id} "
+            f"-s {client.name}`")
+        return
     from mktint.torrent.metainfo import Metainfo
 
     outcome.infohash = Metainfo.parse(outcome.site_torrent).infohash.lower()

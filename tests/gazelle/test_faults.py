@@ -73,3 +73,36 @@ def test_ops_rate_limit_failure_with_http_200_exits_7(site):
     assert run.exit_code == 7
     assert run.error_json()["code"] == "rate_limited"
     assert [r.status for r in site.requests] == [200]
+
+
+def test_after_a_successful_upload_later_failures_are_warnings_not_errors():
+    """The torrent is on the site: failing to compare or download must not hide that."""
+    from mktint.core.errors import TemporaryError
+    from mktint.services.gazelle import FLAVOURS
+    from mktint.workflows.gazelle_upload import UploadFields, upload
+
+    class FlakyAfterUpload:
+        name, flavour_info, source, path_limit = "red", FLAVOURS["red"], "RED", 180
+
+        def find_by_infohash(self, infohash):
+            return None
+
+        def upload(self, form, torrent, filename, progress=None):
+            return {"torrentid": 5, "groupid": 6, "private": False, "source": True}
+
+        def torrent_url(self, torrent_id, group_id=None):
+            return f"https://site/torrents.php?id={group_id}&torrentid={torrent_id}"
+
+        def torrent(self, id=None, hash=None):
+            raise TemporaryError("site busy")
+
+        def download(self, torrent_id):
+            raise TemporaryError("site busy")
+
+    data = bencode.make_torrent("A - B", [(["01.mp3"], 10)], source="RED")
+    fields = UploadFields(title="A - B", year=2020, format="MP3", bitrate="320", tags=["x.y"],
+                          description="long enough text")
+    outcome = upload(FlakyAfterUpload(), data, fields)
+    assert (outcome.torrent_id, outcome.group_id) == (5, 6)
+    assert outcome.rewritten is True and outcome.site_torrent is None
+    assert len(outcome.warnings) == 2 and "mktint red download 5" in outcome.warnings[1]
