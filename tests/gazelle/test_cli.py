@@ -1,7 +1,5 @@
 """Every `mktint red` command, live against the Gazelle emulator, for RED and OPS."""
 
-import hashlib
-
 from tests.emulators import bencode
 from tests.gazelle.conftest import KEYS, PASSKEY
 from tests.support.cli import invoke
