@@ -1,9 +1,422 @@
-"""`mktint red` — not built yet."""
+"""`mktint red`: Gazelle trackers (RED, OPS) — whoami, search, group, torrent, download, upload.
+
+Every command works on the gazelle service picked with ``-s/--service`` (default ``red``;
+``ops`` is built in). Heavy modules (requests, the service client) are imported inside
+the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
+from mktint.cli.options import json_option, pass_state, service_option
+from mktint.cli.state import AppState
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+gazelle_service = service_option("gazelle", "red",
+                                 help_text="Which Gazelle service (default: red; ops is built in).")
+
+
+@click.group()
 def red() -> None:
-    """Not built yet."""
-    raise click.ClickException("mktint red is not built yet")
+    """Gazelle trackers (RED, OPS): account, search, download and safe uploads.
+
+    \b
+    Examples:
+      mktint red whoami
+      mktint red search "mistborn" --json | jq '.results[].torrent_id'
+      mktint red upload book.torrent --asin B002UZMLXM --format AAC \\
+          --bitrate Other --other-bitrate 64 --dry-run
+      mktint red whoami -s ops
+    """
+
+
+def _client(state: AppState, name: str):
+    return state.factory.service(name, "gazelle")
+
+
+def iso_time(value) -> str | None:
+    """Gazelle's "YYYY-MM-DD HH:MM:SS" (UTC) as ISO-8601."""
+    import datetime as dt
+
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return str(value)
+    return parsed.replace(tzinfo=dt.timezone.utc).isoformat()
+
+
+def _size(value) -> str:
+    from mktint.core.units import human_size
+
+    return human_size(int(value))
+
+
+# -- whoami -------------------------------------------------------------------------------
+
+@red.command(short_help="Account, ratio and traffic; stores the passkey.")
+@gazelle_service
+@json_option
+@pass_state
+def whoami(state: AppState, service_name: str) -> None:
+    """Show the account (class, ratio, traffic) and store its passkey for announce URLs.
+
+    \b
+    Examples:
+      mktint red whoami
+      mktint red whoami -s ops --json | jq .ratio
+    """
+    client = _client(state, service_name)
+    info = client.index()
+    client.remember_passkey(info)
+    stats = info.get("userstats") or {}
+    result = {
+        "service": client.name, "flavour": client.flavour, "username": info.get("username"),
+        "id": info.get("id"), "class": stats.get("class"), "ratio": stats.get("ratio"),
+        "required_ratio": stats.get("requiredratio"), "uploaded": stats.get("uploaded"),
+        "downloaded": stats.get("downloaded"), "passkey_stored": True,
+    }
+    out = state.output
+    out.emit(result, lambda: out.record([
+        ("service", f"{client.name} ({client.flavour})"), ("username", result["username"]),
+        ("id", result["id"]), ("class", result["class"]), ("ratio", result["ratio"]),
+        ("required ratio", result["required_ratio"]),
+        ("uploaded", _size(result["uploaded"]) if result["uploaded"] is not None else None),
+        ("downloaded", _size(result["downloaded"]) if result["downloaded"] is not None else None),
+        ("passkey", "stored"),
+    ]))
+
+
+# -- search, group, torrent ---------------------------------------------------------------
+
+def _search_rows(client, results: list) -> list[dict]:
+    """One row per torrent, for both browse shapes (music groups hold a torrent list)."""
+    rows = []
+    for result in results:
+        torrents = result.get("torrents") if isinstance(result.get("torrents"), list) else [result]
+        for t in torrents:
+            torrent_id = t.get("torrentId")
+            rows.append({
+                "torrent_id": torrent_id, "group_id": result.get("groupId"),
+                "name": result.get("groupName"), "year": result.get("groupYear"),
+                "category": result.get("category"), "tags": result.get("tags") or [],
+                "format": t.get("format"), "encoding": t.get("encoding"),
+                "size": t.get("size"), "seeders": t.get("seeders"), "leechers": t.get("leechers"),
+                "snatches": t.get("snatches"), "time": iso_time(t.get("time") or t.get("groupTime")),
+                "url": client.torrent_url(torrent_id, result.get("groupId")) if torrent_id else None,
+            })
+    return rows
+
+
+@red.command(short_help="Search torrents (browse), one row per torrent.")
+@click.argument("query")
+@click.option("--category", metavar="NAME", help="Only this category (audiobooks, music, e-books, ...).")
+@click.option("--page", type=click.IntRange(min=1), help="Result page (default 1).")
+@gazelle_service
+@json_option
+@pass_state
+def search(state: AppState, query: str, category: str | None, page: int | None,
+           service_name: str) -> None:
+    """Search the site's torrents (action=browse); one row per torrent.
+
+    \b
+    Examples:
+      mktint red search "brandon sanderson" --category audiobooks
+      mktint red search mistborn --json | jq -r '.results[] | "\\(.torrent_id) \\(.name)"'
+    """
+    from mktint.core.output import Column
+    from mktint.services.gazelle import category_id
+
+    if category:
+        category_id(category)  # a bad name is a usage error before any request
+    client = _client(state, service_name)
+    answer = client.search(query, category=category, page=page)
+    rows = _search_rows(client, answer.get("results") or [])
+    result = {"page": answer.get("currentPage"), "pages": answer.get("pages"), "results": rows}
+    out = state.output
+    out.emit(result, lambda: out.table(rows, [
+        Column("torrent_id", "TORRENT"), Column("group_id", "GROUP"), Column("name", "NAME"),
+        Column("format", "FORMAT"), Column("encoding", "BITRATE"),
+        Column("size", "SIZE", _size, "right"), Column("seeders", "SEEDERS", justify="right")]))
+
+
+def _torrent_json(client, t: dict, group: dict | None = None) -> dict:
+    files = []
+    for entry in filter(None, str(t.get("fileList") or "").split("|||")):
+        path, _, size = entry.rpartition("{{{")
+        files.append({"path": path, "size": int(size.rstrip("}")) if size.rstrip("}").isdigit() else None})
+    group = group or {}
+    return {
+        "id": t.get("id"), "group_id": group.get("id"), "group_name": group.get("name"),
+        "infohash": str(t.get("infoHash") or "").lower() or None, "media": t.get("media"),
+        "format": t.get("format"), "encoding": t.get("encoding"), "size": t.get("size"),
+        "file_count": t.get("fileCount"), "file_path": t.get("filePath"), "files": files,
+        "seeders": t.get("seeders"), "leechers": t.get("leechers"), "snatched": t.get("snatched"),
+        "description": t.get("description"), "time": iso_time(t.get("time")),
+        "url": client.torrent_url(t.get("id"), group.get("id")) if t.get("id") else None,
+    }
+
+
+def _group_json(group: dict) -> dict:
+    return {"id": group.get("id"), "name": group.get("name"), "year": group.get("year"),
+            "category": group.get("categoryName"), "tags": group.get("tags") or [],
+            "image": group.get("wikiImage") or None, "description": group.get("wikiBody"),
+            "time": iso_time(group.get("time"))}
+
+
+@red.command(short_help="A torrent group and its torrents.")
+@click.argument("group_id", type=click.IntRange(min=1), metavar="ID")
+@gazelle_service
+@json_option
+@pass_state
+def group(state: AppState, group_id: int, service_name: str) -> None:
+    """Show a torrent group and its torrents (action=torrentgroup).
+
+    \b
+    Examples:
+      mktint red group 1234
+      mktint red group 1234 --json | jq '.torrents[].infohash'
+    """
+    from mktint.core.output import Column
+
+    client = _client(state, service_name)
+    answer = client.group(group_id)
+    info = answer.get("group") or {}
+    result = {**_group_json(info),
+              "torrents": [_torrent_json(client, t, info) for t in answer.get("torrents") or []]}
+    out = state.output
+
+    def human() -> None:
+        out.record([("group", result["id"]), ("name", result["name"]), ("year", result["year"]),
+                    ("category", result["category"]), ("tags", result["tags"]),
+                    ("image", result["image"])])
+        out.line()
+        out.table(result["torrents"], [
+            Column("id", "TORRENT"), Column("format", "FORMAT"), Column("encoding", "BITRATE"),
+            Column("size", "SIZE", _size, "right"), Column("file_count", "FILES", justify="right"),
+            Column("infohash", "INFOHASH")])
+
+    out.emit(result, human)
+
+
+@red.command(short_help="One torrent by ID or --hash: infohash, files.")
+@click.argument("torrent_id", type=click.IntRange(min=1), metavar="ID", required=False)
+@click.option("--hash", "infohash", metavar="INFOHASH", help="Look the torrent up by infohash.")
+@gazelle_service
+@json_option
+@pass_state
+def torrent(state: AppState, torrent_id: int | None, infohash: str | None, service_name: str) -> None:
+    """Show one torrent by ID or by --hash (action=torrent): infohash, files, description.
+
+    \b
+    Examples:
+      mktint red torrent 56789
+      mktint red torrent --hash 0123456789abcdef0123456789abcdef01234567 --json
+    """
+    from mktint.core.errors import UsageError
+    from mktint.services.gazelle import normalize_infohash
+
+    if (torrent_id is None) == (infohash is None):
+        raise UsageError("give a torrent ID or --hash INFOHASH (one of them)")
+    if infohash is not None:
+        infohash = normalize_infohash(infohash)
+    from mktint.core.errors import NotFound
+
+    client = _client(state, service_name)
+    try:
+        answer = client.torrent(id=torrent_id, hash=infohash)
+    except NotFound as e:
+        what = f"infohash {infohash.lower()}" if infohash else f"id {torrent_id}"
+        raise NotFound(f"{client.name} has no torrent with {what} ({e.message})",
+                       service=client.name) from None
+    result = _torrent_json(client, answer.get("torrent") or {}, answer.get("group") or {})
+    out = state.output
+    out.emit(result, lambda: out.record([
+        ("torrent", result["id"]), ("group", f"{result['group_id']} {result['group_name']}"),
+        ("infohash", result["infohash"]), ("format", f"{result['format']} {result['encoding']}"),
+        ("size", _size(result["size"]) if result["size"] is not None else None),
+        ("files", result["file_count"]), ("folder", result["file_path"]),
+        ("uploaded", result["time"]), ("url", result["url"])]))
+
+
+# -- download -----------------------------------------------------------------------------
+
+@red.command(short_help="Download the site's .torrent (atomic write).")
+@click.argument("torrent_id", type=click.IntRange(min=1), metavar="ID")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the .torrent (default: SERVICE-ID.torrent here).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@gazelle_service
+@json_option
+@pass_state
+def download(state: AppState, torrent_id: int, output_path: Path | None, force: bool,
+             service_name: str) -> None:
+    """Download the site's .torrent (with your passkey), written atomically.
+
+    \b
+    Examples:
+      mktint red download 56789
+      mktint red download 56789 -o ~/watch/book.torrent --force
+    """
+    from mktint.core.errors import Conflict, OperationFailed
+    from mktint.core.paths import atomic_write
+
+    client = _client(state, service_name)
+    path = output_path or Path(f"{client.name}-{torrent_id}.torrent")
+    if path.exists() and not force:
+        raise Conflict(f"{path} already exists", hint="pass --force to overwrite it, or -o FILE")
+    data = client.download(torrent_id)
+    try:
+        atomic_write(path, data, mode=0o600, overwrite=True)
+    except OSError as e:
+        raise OperationFailed(f"cannot write {path}: {e.strerror or e}") from None
+    result = {"torrent_id": torrent_id, "path": str(path), "size": len(data)}
+    out = state.output
+    out.emit(result, lambda: out.success(f"wrote {path} ({len(data)} bytes)"))
+
+
+# -- upload -------------------------------------------------------------------------------
+
+def _text_option(text: str | None, file: Path | None, flag: str) -> str | None:
+    from mktint.core.errors import UsageError
+
+    if text is not None and file is not None:
+        raise UsageError(f"give {flag} or {flag}-file, not both")
+    if file is None:
+        return text
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {flag}-file {file}: {e}") from None
+
+
+def _fields(state: AppState, options: dict):
+    """UploadFields from --asin (Audnexus) overridden by the flags given."""
+    from mktint.core.asin import validate_asin
+    from mktint.workflows.gazelle_upload import UploadFields, fields_from_book
+
+    values: dict = {}
+    if options["asin"]:
+        asin = validate_asin(options["asin"])
+        book = state.factory.service("audnexus", "audnexus").book(asin)
+        values.update(fields_from_book(book))
+    description = _text_option(options["description"], options["description_file"], "--description")
+    release_desc = _text_option(options["release_desc"], options["release_desc_file"], "--release-desc")
+    given = {
+        "title": options["title"], "year": options["year"], "format": options["format"],
+        "bitrate": options["bitrate"], "other_bitrate": options["other_bitrate"],
+        "tags": [t.strip() for t in options["tags"].split(",") if t.strip()] if options["tags"] else None,
+        "description": description, "release_desc": release_desc, "image": options["image"],
+        "category": options["category"], "group_id": options["group_id"],
+        "request_id": options["request_id"],
+    }
+    values.update({k: v for k, v in given.items() if v is not None})
+    return UploadFields(vbr=options["vbr"], **values)
+
+
+@red.command(short_help="Upload safely: preflight, dupe check, never twice.")
+@click.argument("torrent_file", metavar="TORRENT",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help='Group title, by convention "Author - Title".')
+@click.option("--year", type=int, help="Year of the release.")
+@click.option("--format", "format", metavar="FORMAT", help="MP3, FLAC, AAC, AC3 or DTS.")
+@click.option("--bitrate", metavar="BITRATE",
+              help="One of the site's bitrates, e.g. 320, V0 (VBR), Other (RED has no 64).")
+@click.option("--other-bitrate", metavar="TEXT", help="The bitrate with --bitrate Other, e.g. 64.")
+@click.option("--vbr", is_flag=True, help='With --bitrate Other: the bitrate is variable (" (VBR)").')
+@click.option("--tags", metavar="A,B", help="Comma-separated tags, e.g. fantasy,science.fiction.")
+@click.option("--description", metavar="TEXT", help="Group description (BBCode, 10+ characters).")
+@click.option("--description-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the group description from a file.")
+@click.option("--release-desc", metavar="TEXT", help="Torrent (release) description.")
+@click.option("--release-desc-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the release description from a file.")
+@click.option("--image", metavar="URL", help="Cover image URL.")
+@click.option("--category", default="audiobooks", show_default=True, metavar="NAME",
+              help="Category: audiobooks, music, applications, e-books, e-learning-videos, comedy, comics.")
+@click.option("--group-id", type=int, help="Add the torrent to this existing group.")
+@click.option("--request-id", type=int, help="Fill this request.")
+@click.option("--asin", metavar="ASIN", help="Fill title, year, description, image and tags from Audnexus.")
+@click.option("--dry-run", is_flag=True, help="Let the site validate (dryrun=1); upload nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Upload without asking for confirmation.")
+@gazelle_service
+@json_option
+@pass_state
+def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool, yes: bool,
+           **options) -> None:
+    """Upload TORRENT safely: preflight, duplicate check, one upload, never twice.
+
+    Every problem with the torrent or the flags is reported before any request (exit 2 for
+    a bad flag, 1 for a torrent that breaks a tracker rule). A torrent already on the site
+    exits 6 with its URL. If the site rewrote the torrent, its copy is saved next to TORRENT
+    as NAME.SERVICE.torrent: seed that file.
+
+    \b
+    Examples:
+      mktint red upload book.torrent --title "Author - Title" --year 2020 \\
+          --format AAC --bitrate Other --other-bitrate 64 --tags fantasy,audiobook \\
+          --description-file desc.txt --dry-run
+      mktint red upload book.torrent --asin B002UZMLXM --format MP3 --bitrate 320 --yes --json
+    """
+    from mktint.core.errors import MktintError, OperationFailed, UsageError
+    from mktint.core.paths import atomic_write
+    from mktint.torrent.metainfo import Metainfo
+    from mktint.workflows import gazelle_upload as flow
+
+    out = state.output
+    try:
+        data = torrent_file.read_bytes()
+        meta = Metainfo.parse(data)
+    except OSError as e:
+        raise UsageError(f"cannot read {torrent_file}: {e.strerror or e}") from None
+    except MktintError as e:
+        raise UsageError(f"{torrent_file} is not a valid .torrent file: {e.message}") from None
+    except (ValueError, KeyError, TypeError, IndexError) as e:
+        raise UsageError(f"{torrent_file} is not a valid .torrent file: {e}") from None
+    client = _client(state, service_name)
+    fields = _fields(state, options)
+    flow.raise_problems(flow.preflight(client, meta, fields), client.name)
+
+    if not dry_run and not out.confirm(
+            f"Upload {torrent_file.name} to {client.name} as {fields.title!r}?", assume_yes=yes):
+        raise click.exceptions.Exit(1)
+
+    with out.progress("uploading", None) as bar:
+        outcome = flow.upload(client, data, fields, dry_run=dry_run,
+                              progress=lambda done, total: bar.update(completed=done, total=total),
+                              filename=torrent_file.name)
+
+    result = outcome.to_dict()
+    result["seed_file"] = None if dry_run or outcome.rewritten else str(torrent_file)
+    if outcome.site_torrent is not None:
+        seed = torrent_file.with_name(f"{torrent_file.stem}.{client.name}.torrent")
+        try:
+            atomic_write(seed, outcome.site_torrent, mode=0o600)
+        except OSError as e:
+            raise OperationFailed(
+                f"uploaded ({outcome.url}) but cannot save the site's copy to {seed}: {e}",
+                service=client.name,
+                hint=f"download it with `mktint red download {outcome.torrent_id} -s {client.name}`"
+            ) from None
+        result["seed_file"] = str(seed)
+    for warning in outcome.warnings:
+        out.warn(warning)
+
+    def human() -> None:
+        if dry_run:
+            out.success(f"dry run: {client.name} accepts this upload (nothing was uploaded)")
+            derived = outcome.derived if isinstance(outcome.derived, dict) else {"answer": outcome.derived}
+            out.record(list(derived.items()))
+            return
+        out.success(f"uploaded: {outcome.url}")
+        if outcome.rewritten and outcome.site_torrent is not None:
+            out.warn(f"{client.name} rewrote the torrent (new infohash {outcome.infohash}); "
+                     f"seed {result['seed_file']}, not {torrent_file}")
+        out.record([("torrent", outcome.torrent_id), ("group", outcome.group_id),
+                    ("url", outcome.url), ("infohash", outcome.infohash),
+                    ("seed", result["seed_file"])])
+
+    out.emit(result, human)

@@ -34,6 +34,8 @@ class _JsonBodies:
     def _pack(body):
         if body is None:
             return None
+        if hasattr(body, "getvalue"):  # a streamed request body (BytesIO)
+            body = body.getvalue()
         if isinstance(body, str):
             return {"text": body}
         try:
@@ -80,6 +82,8 @@ def _known_secrets(extra) -> list[str]:
 def _scrub_bytes(body, secrets):
     if body is None:
         return None
+    if hasattr(body, "getvalue"):  # vcrpy hands a streamed request body over as BytesIO
+        body = body.getvalue()
     is_text = isinstance(body, str)
     data = body.encode("utf-8") if is_text else body
     for secret in secrets:

@@ -1,0 +1,373 @@
+"""Uploading a .torrent to a Gazelle tracker without ever uploading twice.
+
+The procedure (used by `mktint red upload` and by `publish`):
+
+1. **Preflight**, before any request: every problem with the torrent and the form is
+   collected and reported at once (:func:`preflight`, :func:`raise_problems`).
+2. **Duplicate check**: the local infohash is looked up on the site; a hit is a
+   :class:`~mktint.core.errors.Conflict` (exit 6) naming the existing torrent.
+3. **Upload once**, never retried. If the connection times out or drops after the request
+   went out, the infohash is looked up again: if the torrent landed the upload succeeded
+   (``recovered``), otherwise the error says what to do.
+4. **Which file to seed**: if the site reports ``private``/``source`` rewritten, or its
+   infohash differs from the local one, the site's copy is downloaded
+   (``UploadOutcome.site_torrent``) and must be seeded instead of the local file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from mktint.core.errors import (Conflict, MktintError, OperationFailed, RateLimited,
+                                TemporaryError, UsageError)
+from mktint.services.gazelle import CATEGORIES, FLAVOURS, Flavour, category_id, first
+from mktint.torrent.rules import long_paths
+
+TITLE_LENGTH = (2, 200)
+TAGS_LENGTH = (2, 200)
+DESCRIPTION_MIN = 10
+OTHER_BITRATE_MAX = 9
+_TAG = re.compile(r"^[a-z0-9][a-z0-9.]*$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+USAGE, TORRENT = "usage", "torrent"
+
+
+@dataclass
+class UploadFields:
+    """What the upload form says about the release (names follow the CLI flags)."""
+
+    title: str | None = None
+    year: int | None = None
+    format: str | None = None
+    bitrate: str | None = None
+    other_bitrate: str | None = None
+    vbr: bool = False
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None  # the group description (`album_desc`)
+    release_desc: str | None = None  # the torrent description
+    image: str | None = None
+    category: str = "audiobooks"
+    group_id: int | None = None
+    request_id: int | None = None
+
+    def form(self, *, dry_run: bool = False) -> list[tuple[str, str]]:
+        """The text fields of the upload form; false booleans and empty values left out."""
+        pairs: list[tuple[str, Any]] = [
+            ("type", category_id(self.category)),
+            ("title", self.title), ("year", self.year), ("format", self.format),
+            ("bitrate", self.bitrate), ("other_bitrate", self.other_bitrate),
+            ("tags", ",".join(self.tags)), ("image", self.image),
+            ("album_desc", self.description), ("release_desc", self.release_desc),
+            ("groupid", self.group_id), ("requestid", self.request_id),
+        ]
+        # The server tests booleans for presence: send true ones only.
+        if self.vbr:
+            pairs.append(("vbr", 1))
+        if dry_run:
+            pairs.append(("dryrun", 1))
+        return [(k, str(v)) for k, v in pairs if v not in (None, "")]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One preflight failure: which field, what is wrong, and whose fault (usage/torrent)."""
+
+    field: str
+    message: str
+    kind: str = USAGE  # USAGE: a bad flag value (exit 2); TORRENT: breaks a tracker rule (exit 1)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "message": self.message, "kind": self.kind}
+
+
+@dataclass
+class UploadOutcome:
+    torrent_id: int | None
+    group_id: int | None
+    url: str | None
+    infohash: str  # the infohash to seed (the site's when it rewrote the torrent)
+    dry_run: bool
+    local_infohash: str = ""
+    rewritten: bool = False  # the site changed private/source, or its infohash differs
+    recovered: bool = False  # the answer was lost but the torrent is on the site
+    site_torrent: bytes | None = None  # the site's copy, when it must be seeded instead
+    warnings: list[str] = field(default_factory=list)
+    derived: Any = None  # what the site answered (the dry run's derived information)
+
+    def to_dict(self) -> dict:
+        return {"torrent_id": self.torrent_id, "group_id": self.group_id, "url": self.url,
+                "infohash": self.infohash, "dry_run": self.dry_run,
+                "local_infohash": self.local_infohash, "rewritten": self.rewritten,
+                "recovered": self.recovered, "warnings": self.warnings,
+                "derived": self.derived if self.dry_run else None}
+
+
+# -- preflight -------------------------------------------------------------------------------
+
+def _flavour_of(target) -> tuple[Flavour, str, int]:
+    """(flavour, expected source, path limit) of a client or a flavour name."""
+    if isinstance(target, str):
+        flavour = FLAVOURS[target]
+        return flavour, flavour.source, flavour.path_limit
+    return target.flavour_info, target.source, target.path_limit
+
+
+def preflight(target, metainfo, fields: UploadFields) -> list[Problem]:
+    """Every reason the site would refuse this upload, found without a request.
+
+    ``target`` is a :class:`~mktint.services.gazelle.GazelleClient` (its configured
+    source and path limit count) or a flavour name (``"red"``/``"ops"``).
+    """
+    flavour, source, limit = _flavour_of(target)
+    problems = [*_torrent_problems(metainfo, source, limit, flavour)]
+    problems += _form_problems(fields, flavour)
+    return problems
+
+
+def _torrent_problems(meta, source: str, limit: int, flavour: Flavour) -> list[Problem]:
+    problems = []
+    if not meta.is_v1_only:
+        problems.append(Problem("torrent", "is a v2 or hybrid torrent; Gazelle trackers accept "
+                                "v1 torrents only (recreate it with `mktint torrent create`)", TORRENT))
+    if not meta.private:
+        problems.append(Problem("torrent", "is not private (info.private must be 1)", TORRENT))
+    if meta.source != source:
+        found = repr(meta.source) if meta.source else "missing"
+        problems.append(Problem("torrent", f"info.source is {found}; {flavour.name} needs "
+                                f"{source!r} (recreate it with --source {source})", TORRENT))
+    too_long = long_paths(meta.name, [f.parts for f in meta.files], limit)
+    for path in too_long[:5]:
+        problems.append(Problem("torrent", f"path has {path.length} characters, more than "
+                                f"{limit}: {path.path}", TORRENT))
+    if len(too_long) > 5:
+        problems.append(Problem("torrent", f"... and {len(too_long) - 5} more paths longer than "
+                                f"{limit} characters", TORRENT))
+    return problems
+
+
+def _form_problems(f: UploadFields, flavour: Flavour) -> list[Problem]:
+    problems = []
+
+    def bad(name: str, message: str) -> None:
+        problems.append(Problem(name, message))
+
+    try:
+        category_id(f.category)
+    except UsageError:
+        bad("--category", f"{f.category!r} is not a category; allowed: " + ", ".join(CATEGORIES))
+    if not f.title or not TITLE_LENGTH[0] <= len(f.title.strip()) <= TITLE_LENGTH[1]:
+        bad("--title", f"is required, {TITLE_LENGTH[0]}–{TITLE_LENGTH[1]} characters"
+            + (f" (got {len(f.title)})" if f.title else "") + "; by convention \"Author - Title\"")
+    this_year = dt.date.today().year
+    if f.year is None:
+        bad("--year", "is required")
+    elif not 1000 <= f.year <= this_year + 1:
+        bad("--year", f"{f.year} is not a plausible year (1000–{this_year + 1})")
+    if f.format not in flavour.formats:
+        bad("--format", (f"{f.format!r} is not allowed" if f.format else "is required")
+            + f"; {flavour.name} allows: " + ", ".join(flavour.formats))
+    if f.bitrate not in flavour.bitrates:
+        hint = ""
+        if f.bitrate and f.bitrate.isdigit():
+            hint = f" (for {f.bitrate} kbps use --bitrate Other --other-bitrate {f.bitrate})"
+        bad("--bitrate", (f"{f.bitrate!r} is not allowed" if f.bitrate else "is required")
+            + f" on {flavour.name}{hint}; allowed: " + ", ".join(flavour.bitrates))
+    elif f.bitrate == "Other":
+        if not f.other_bitrate:
+            bad("--other-bitrate", "is required with --bitrate Other (e.g. 64)")
+        elif len(f.other_bitrate) > OTHER_BITRATE_MAX:
+            bad("--other-bitrate", f"{f.other_bitrate!r} is longer than {OTHER_BITRATE_MAX} characters")
+    if f.bitrate != "Other":
+        if f.other_bitrate:
+            bad("--other-bitrate", "is only allowed with --bitrate Other")
+        if f.vbr:
+            bad("--vbr", "is only allowed with --bitrate Other")
+    tags = ",".join(f.tags)
+    if not f.tags:
+        bad("--tags", "at least one tag is required (e.g. --tags fantasy,audiobook)")
+    else:
+        wrong = [t for t in f.tags if not _TAG.match(t)]
+        if wrong:
+            bad("--tags", "tags use lower-case letters, digits and dots only (science.fiction): "
+                + ", ".join(repr(t) for t in wrong))
+        if not TAGS_LENGTH[0] <= len(tags) <= TAGS_LENGTH[1]:
+            bad("--tags", f"all tags together must be {TAGS_LENGTH[0]}–{TAGS_LENGTH[1]} "
+                f"characters (got {len(tags)})")
+    if not f.description or len(f.description.strip()) < DESCRIPTION_MIN:
+        bad("--description", f"is required, at least {DESCRIPTION_MIN} characters")
+    if f.release_desc is not None and not f.release_desc.strip():
+        bad("--release-desc", "is empty; leave it out instead")
+    if f.image and not _URL.match(f.image):
+        bad("--image", f"{f.image!r} is not an http:// or https:// URL")
+    for name, value in (("--group-id", f.group_id), ("--request-id", f.request_id)):
+        if value is not None and value <= 0:
+            bad(name, f"{value} is not a positive id")
+    return problems
+
+
+def raise_problems(problems: Sequence[Problem], service: str | None = None) -> None:
+    """Nothing, or one error listing every problem: exit 2 if a flag is bad, else exit 1."""
+    if not problems:
+        return
+    text = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}:\n" + "\n".join(
+        f"  {p}" for p in problems)
+    details = {"problems": [p.to_dict() for p in problems]}
+    if any(p.kind == USAGE for p in problems):
+        raise UsageError(f"cannot upload: {text}", service=service, details=details)
+    raise OperationFailed(f"cannot upload: {text}", service=service, details=details,
+                          hint="fix the torrent (mktint torrent create / fix-paths) and try again")
+
+
+# -- the upload ------------------------------------------------------------------------------
+
+def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool = False,
+           progress: Callable[[int, int], None] | None = None,
+           filename: str = "upload.torrent") -> UploadOutcome:
+    """Preflight, duplicate check, one upload, recovery and seeding decision (see module doc)."""
+    from mktint.torrent.metainfo import Metainfo
+
+    meta = Metainfo.parse(torrent_bytes)
+    raise_problems(preflight(client, meta, fields), client.name)
+    local = meta.infohash.lower()
+
+    existing = client.find_by_infohash(local)
+    if existing:
+        url = _url_of(client, existing)
+        raise Conflict(f"{client.name} already has this torrent: {url}", service=client.name,
+                       details={"url": url, "infohash": local},
+                       hint="nothing was uploaded; seed the existing torrent instead")
+
+    sent = [0, 0]
+
+    def track(done: int, total: int) -> None:
+        sent[:] = [done, total]
+        if progress:
+            progress(done, total)
+
+    try:
+        answer = client.upload(fields.form(dry_run=dry_run), torrent_bytes, filename, progress=track)
+    except RateLimited:
+        raise  # refused before it was looked at: nothing was uploaded
+    except TemporaryError as lost:
+        if dry_run:
+            raise
+        return _recover(client, local, lost, body_sent=sent[1] > 0 and sent[0] >= sent[1])
+
+    if dry_run:
+        return UploadOutcome(None, None, None, local, True, local_infohash=local,
+                             derived=answer, warnings=_warnings(answer))
+    torrent_id = first(answer, "torrentid", "torrentId")
+    group_id = first(answer, "groupid", "groupId")
+    if not torrent_id:
+        raise OperationFailed(f"{client.name} answered success without a torrent id: {answer!r}",
+                              service=client.name,
+                              hint=f"check your uploads on the site; look it up with "
+                                   f"`mktint red torrent -s {client.name} --hash {local}`")
+    outcome = UploadOutcome(int(torrent_id), int(group_id) if group_id else None,
+                            client.torrent_url(torrent_id, group_id), local, False,
+                            local_infohash=local, warnings=_warnings(answer), derived=answer)
+    _check_site_copy(client, outcome, answer)
+    return outcome
+
+
+def _check_site_copy(client, outcome: UploadOutcome, answer: dict) -> None:
+    """Compare with the site's torrent; download the site's copy if it must be seeded.
+
+    The upload has succeeded by now: a failure here becomes a warning, never an error.
+    """
+    rewritten = answer.get("private") is False or answer.get("source") is False
+    try:
+        site = client.torrent(id=outcome.torrent_id)
+        site_hash = str((site.get("torrent") or {}).get("infoHash") or "").lower()
+    except MktintError as e:
+        outcome.warnings.append(f"could not compare infohashes with the site: {e.message}")
+        site_hash = ""
+    if site_hash and site_hash != outcome.local_infohash:
+        rewritten = True
+    if not rewritten:
+        return
+    outcome.rewritten = True
+    try:
+        outcome.site_torrent = client.download(outcome.torrent_id)
+    except MktintError as e:
+        outcome.warnings.append(
+            f"the site rewrote the torrent but its copy could not be downloaded ({e.message}); "
+            f"do not seed the local file: run `mktint red download {outcome.torrent_id} "
+            f"-s {client.name}`")
+        return
+    from mktint.torrent.metainfo import Metainfo
+
+    outcome.infohash = Metainfo.parse(outcome.site_torrent).infohash.lower()
+
+
+def _recover(client, local: str, lost: TemporaryError, *, body_sent: bool) -> UploadOutcome:
+    """The answer was lost: did the torrent land? Never upload again to find out."""
+    how = f"`mktint red torrent -s {client.name} --hash {local}`"
+    try:
+        found = client.find_by_infohash(local)
+    except TemporaryError as e:
+        raise TemporaryError(
+            f"the upload's outcome is unknown: {lost.message}; looking it up failed too: {e.message}",
+            service=client.name, details={"infohash": local},
+            hint=f"do NOT upload again before checking: {how}") from None
+    if found:
+        torrent = found.get("torrent") or {}
+        group = found.get("group") or {}
+        tid, gid = torrent.get("id"), group.get("id")
+        outcome = UploadOutcome(tid, gid, client.torrent_url(tid, gid), local, False,
+                                local_infohash=local, recovered=True)
+        outcome.warnings.append(f"the site's answer was lost ({lost.message}); "
+                                "the torrent is on the site")
+        return outcome
+    where = "after the torrent was sent" if body_sent else "before the upload completed"
+    raise TemporaryError(
+        f"the upload failed {where} and the torrent is not on {client.name}: {lost.message}",
+        service=client.name, details={"infohash": local},
+        hint=f"check {how} in a minute; running the upload again is safe (it looks for "
+             "duplicates first)")
+
+
+def _url_of(client, found: dict) -> str:
+    torrent = found.get("torrent") or {}
+    group = found.get("group") or {}
+    return client.torrent_url(torrent.get("id"), group.get("id"))
+
+
+def _warnings(answer: Any) -> list[str]:
+    if isinstance(answer, dict) and isinstance(answer.get("warnings"), list):
+        return [str(w) for w in answer["warnings"]]
+    return []
+
+
+# -- metadata --------------------------------------------------------------------------------
+
+def tag_of(text: str) -> str:
+    """A Gazelle tag: lower case, words joined by dots ("Science Fiction" → science.fiction)."""
+    return ".".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def fields_from_book(book, render: Callable | None = None) -> dict:
+    """Upload fields from an Audnexus book: title, year, description, image, tags.
+
+    ``render`` is the description renderer (default
+    ``mktint.workflows.description.render_description``).
+    """
+    if render is None:
+        from mktint.workflows.description import render_description as render
+    authors = ", ".join(book.authors or [])
+    title = f"{authors} - {book.title}" if authors else book.title
+    tags: list[str] = []
+    for name in [*(book.genres or []), *(book.tags or [])]:
+        tag = tag_of(name)
+        if tag and tag not in tags and len(",".join([*tags, tag])) <= TAGS_LENGTH[1]:
+            tags.append(tag)
+    fields = {"title": title, "year": book.year, "description": render(book),
+              "image": book.image, "tags": tags}
+    return {k: v for k, v in fields.items() if v not in (None, "", [])}
