@@ -370,8 +370,8 @@ def _split_tags(text: str) -> list[str]:
     return tags
 
 
-def _tagging(name: str, method: str, done: str, example: str):
-    @torrent_tag.command(name, help=f"{done.capitalize()} TAGS (comma-separated) to/from torrents.\n\n\b\nExample:\n  {example}\n")
+def _tagging(name: str, method: str, done: str, help_line: str, example: str):
+    @torrent_tag.command(name, help=f"{help_line}\n\n\b\nExample:\n  {example}\n")
     @service_opt
     @click.argument("tags", metavar="TAGS", shell_complete=complete_tag_list)
     @selection
@@ -389,8 +389,10 @@ def _tagging(name: str, method: str, done: str, example: str):
     return command
 
 
-torrent_tag_add = _tagging("add", "add_tags", "added", "mktint qbit torrent-tag add red,mktint --category audiobooks")
-torrent_tag_remove = _tagging("remove", "remove_tags", "removed", "mktint qbit torrent-tag remove unregistered -")
+torrent_tag_add = _tagging("add", "add_tags", "added", "Add TAGS (comma-separated) to torrents.",
+                           "mktint qbit torrent-tag add red,mktint --category audiobooks")
+torrent_tag_remove = _tagging("remove", "remove_tags", "removed",
+                              "Remove TAGS (comma-separated) from torrents.", "mktint qbit torrent-tag remove unregistered -")
 
 
 @qbit.command()
