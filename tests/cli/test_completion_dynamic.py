@@ -69,6 +69,7 @@ def test_the_service_given_with_s_is_asked(qbittorrent, config_file, monkeypatch
     cat = unique("cmpcat")
     assert invoke("qbit", "-s", "other", "category", "add", cat).exit_code == 0
     assert words(complete(f"mktint qbit -s other list --category {cat}")) == [cat]
+    assert words(complete(f"mktint qbit list -s other --category {cat}")) == [cat]
     # the default client (built-in qbittorrent at 127.0.0.1:8080) is another server
     assert cat not in words(complete(f"mktint qbit list --category {cat}"))
 
