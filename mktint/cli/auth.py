@@ -15,7 +15,14 @@ SERVICE_ARG = dict(shell_complete=complete_service_names(("qbittorrent", "gazell
 
 @click.group()
 def auth() -> None:
-    """Store, check and remove credentials (keyring, else a 0600 secrets file)."""
+    """Store, check and remove credentials (keyring, else a 0600 secrets file).
+
+    \b
+    Examples:
+      mktint auth login red
+      mktint auth status
+      mktint auth logout qbittorrent
+    """
 
 
 def _secret_name(kind, secret: str | None) -> str:
@@ -95,7 +102,12 @@ def login(state: AppState, service: str, with_token: bool, secret: str | None, n
 @json_option
 @pass_state
 def logout(state: AppState, service: str) -> None:
-    """End SERVICE's server session (where it has one) and remove its stored secrets."""
+    """End SERVICE's server session (where it has one) and remove its stored secrets.
+
+    \b
+    Example:
+      mktint auth logout seedbox
+    """
     from mktint.core.config import env_name
     from mktint.core.errors import TemporaryError
     from mktint.core.kinds import KINDS
@@ -128,6 +140,11 @@ def status(state: AppState) -> None:
     """Which secrets each service has and where they come from (env, keyring, file).
 
     Exits 4 when a service named in the config file lacks its credential.
+
+    \b
+    Examples:
+      mktint auth status
+      mktint auth status --json | jq -r '.services[] | select(.ok | not) | .name'
     """
     from mktint.core.errors import EXIT_AUTH
     from mktint.core.output import Column

@@ -21,6 +21,13 @@ def book() -> None:
 
     Answers are cached on disk for `cache_hours` (24 h by default, set in
     [services.audnexus]); --refresh asks the server again.
+
+    \b
+    Examples:
+      mktint book show B08G9PRS1K
+      mktint book search hail mary
+      mktint book inspect "/data/Project Hail Mary {ASIN.B08G9PRS1K}"
+      mktint book description B08G9PRS1K > description.txt
     """
 
 

@@ -10,7 +10,15 @@ from mktint.cli.state import AppState
 
 @click.group()
 def config() -> None:
-    """Show, create and edit the configuration file (no secrets live there)."""
+    """Show, create and edit the configuration file (no secrets live there).
+
+    \b
+    Examples:
+      mktint config init
+      mktint config set services.home.kind qbittorrent
+      mktint config show --json | jq '.services.red'
+      mktint config validate
+    """
 
 
 def _location(state: AppState):
@@ -23,7 +31,12 @@ def _location(state: AppState):
 @json_option
 @pass_state
 def path(state: AppState) -> None:
-    """Print the path of the config file in use."""
+    """Print the path of the config file in use.
+
+    \b
+    Example:
+      $EDITOR "$(mktint config path)"
+    """
     location = _location(state)
     state.output.emit({"path": str(location), "exists": location.is_file()},
                       lambda: state.output.line(str(location)))
@@ -32,7 +45,12 @@ def path(state: AppState) -> None:
 @config.command()
 @pass_state
 def init(state: AppState) -> None:
-    """Write a commented starter file (never overwrites an existing one)."""
+    """Write a commented starter file (never overwrites an existing one).
+
+    \b
+    Example:
+      mktint config init && mktint config show
+    """
     from mktint.core import config as config_module
 
     location = _location(state)
@@ -64,6 +82,11 @@ def show(state: AppState) -> None:
 
     Origins: file (the config file), env (MKTINT_<SERVICE>_URL/_USERNAME) or default
     (built in). Secrets are never shown: see `mktint auth status`.
+
+    \b
+    Examples:
+      mktint config show
+      mktint config show --json | jq -r '.services | keys[]'
     """
     from mktint.core.output import Column
 
@@ -86,7 +109,12 @@ def show(state: AppState) -> None:
 @json_option
 @pass_state
 def get(state: AppState, key: str) -> None:
-    """Print one effective value, e.g. `services.red.url` or `defaults.client`."""
+    """Print one effective value, such as `services.red.url` or `defaults.client`.
+
+    \b
+    Example:
+      mktint config get services.qbittorrent.url
+    """
     from mktint.core.errors import ConfigError, NotFound
     from mktint.core.output import dumps
 
@@ -120,7 +148,7 @@ def set_(state: AppState, key: str, value: str) -> None:
 
     \b
     Lists take `a,b,c`; tables take TOML: '{ "/host/path" = "/client/path" }'.
-    A new service needs its kind first:
+    Examples (a new service needs its kind first):
       mktint config set services.seedbox.kind qbittorrent
       mktint config set services.seedbox.url http://10.0.0.5:8080
     """
@@ -135,7 +163,12 @@ def set_(state: AppState, key: str, value: str) -> None:
 @click.argument("key")
 @pass_state
 def unset(state: AppState, key: str) -> None:
-    """Remove KEY from the config file (its built-in default applies again)."""
+    """Remove KEY from the config file (its built-in default applies again).
+
+    \b
+    Example:
+      mktint config unset services.red.announce
+    """
     from mktint.core import config as config_module
 
     location = _location(state)
@@ -147,7 +180,12 @@ def unset(state: AppState, key: str) -> None:
 @json_option
 @pass_state
 def validate(state: AppState) -> None:
-    """Check the config file; exit 3 naming the problem if it is invalid."""
+    """Check the config file; exit 3 naming the problem if it is invalid.
+
+    \b
+    Example:
+      mktint config validate && echo ok
+    """
     loaded = state.factory.config
     result = {"path": str(loaded.path), "exists": loaded.exists, "valid": True}
     message = f"{loaded.path}: valid" if loaded.exists else f"{loaded.path}: no file (built-in defaults)"

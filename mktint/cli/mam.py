@@ -15,6 +15,12 @@ def mam() -> None:
     \b
     Needs the mam_id cookie (Preferences → Security on the site):
       mktint auth login mam --secret MAM_ID
+
+    \b
+    Examples:
+      mktint mam status
+      mktint mam seedbox
+      mktint mam prepare "/data/Book (2020)" --asin B08G9PRS1K -o ~/mam
     """
 
 

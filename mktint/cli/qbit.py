@@ -12,12 +12,16 @@ from pathlib import Path
 
 import click
 
+from mktint.cli.completers import qbit_completer
 from mktint.cli.options import complete_service_names, json_option, pass_state, resolve_service
 from mktint.cli.state import AppState
 from mktint.services.qbittorrent import vocab  # pure: names only, no requests
 
 SERVICE_KEY = "mktint.qbit.service"
 FILTER_NAMES = vocab.ALL_FILTERS
+complete_category = qbit_completer("categories", service_key=SERVICE_KEY)
+complete_tag = qbit_completer("tags", service_key=SERVICE_KEY)
+complete_tag_list = qbit_completer("tags", service_key=SERVICE_KEY, comma_list=True)
 
 
 def _remember_service(ctx: click.Context, _param, value: str | None) -> str | None:
@@ -44,8 +48,10 @@ def client_of(state: AppState):
 def selection(f):
     """HASH... / - / --filter / --category / --tag / --all."""
     f = click.option("--all", "select_all", is_flag=True, help="Act on every torrent (narrowed by the options).")(f)
-    f = click.option("--tag", metavar="TAG", help="Only torrents with this tag.")(f)
-    f = click.option("--category", metavar="NAME", help="Only torrents in this category ('' = none).")(f)
+    f = click.option("--tag", metavar="TAG", shell_complete=complete_tag,
+                     help="Only torrents with this tag.")(f)
+    f = click.option("--category", metavar="NAME", shell_complete=complete_category,
+                     help="Only torrents in this category ('' = none).")(f)
     f = click.option("--filter", "state_filter", metavar="STATE", shell_complete=_complete_filter,
                      help="Only torrents in this state: " + ", ".join(FILTER_NAMES) + ".")(f)
     return click.argument("hashes", nargs=-1, metavar="[HASH...|-]")(f)
@@ -142,8 +148,9 @@ def version(state: AppState) -> None:
 @service_opt
 @click.option("--filter", "state_filter", metavar="STATE", shell_complete=_complete_filter,
               help="Only torrents in this state: " + ", ".join(FILTER_NAMES) + ".")
-@click.option("--category", metavar="NAME", help="Only torrents in this category ('' = none).")
-@click.option("--tag", metavar="TAG", help="Only torrents with this tag.")
+@click.option("--category", metavar="NAME", shell_complete=complete_category,
+              help="Only torrents in this category ('' = none).")
+@click.option("--tag", metavar="TAG", shell_complete=complete_tag, help="Only torrents with this tag.")
 @click.option("--sort", metavar="FIELD", help="Sort by a field (name, size, added_on, ratio, progress, ...).")
 @click.option("--reverse", is_flag=True, help="Reverse the sort order.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N torrents.")
@@ -218,8 +225,10 @@ def info(state: AppState, infohash: str) -> None:
 @service_opt
 @click.argument("sources", nargs=-1, required=True, metavar="FILE|MAGNET|URL...")
 @click.option("--save-path", metavar="DIR", help="Where the data is or goes (host path; path_map applied).")
-@click.option("--category", metavar="NAME", help="Category (default: the service's `category`).")
-@click.option("--tags", metavar="A,B", help="Tags, comma-separated (added to the service's `tags`).")
+@click.option("--category", metavar="NAME", shell_complete=complete_category,
+              help="Category (default: the service's `category`).")
+@click.option("--tags", metavar="A,B", shell_complete=complete_tag_list,
+              help="Tags, comma-separated (added to the service's `tags`).")
 @click.option("--stopped", is_flag=True, help="Add without starting (no hash check on 4.x until started).")
 @click.option("--skip-check", is_flag=True, help="Do not hash-check existing data (seed as is).")
 @click.option("--content-layout", type=click.Choice(["Original", "Subfolder", "NoSubfolder"]),
@@ -328,7 +337,7 @@ def remove(state: AppState, hashes, state_filter, category, tag, select_all, del
 
 @qbit.command("set-category")
 @service_opt
-@click.argument("category_name", metavar="CATEGORY")
+@click.argument("category_name", metavar="CATEGORY", shell_complete=complete_category)
 @selection
 @json_option
 @pass_state
@@ -361,10 +370,10 @@ def _split_tags(text: str) -> list[str]:
     return tags
 
 
-def _tagging(name: str, method: str, done: str, example: str):
-    @torrent_tag.command(name, help=f"{done.capitalize()} TAGS (comma-separated) to/from torrents.\n\n\b\nExample:\n  {example}\n")
+def _tagging(name: str, method: str, done: str, help_line: str, example: str):
+    @torrent_tag.command(name, help=f"{help_line}\n\n\b\nExample:\n  {example}\n")
     @service_opt
-    @click.argument("tags", metavar="TAGS")
+    @click.argument("tags", metavar="TAGS", shell_complete=complete_tag_list)
     @selection
     @json_option
     @pass_state
@@ -380,8 +389,10 @@ def _tagging(name: str, method: str, done: str, example: str):
     return command
 
 
-torrent_tag_add = _tagging("add", "add_tags", "added", "mktint qbit torrent-tag add red,mktint --category audiobooks")
-torrent_tag_remove = _tagging("remove", "remove_tags", "removed", "mktint qbit torrent-tag remove unregistered -")
+torrent_tag_add = _tagging("add", "add_tags", "added", "Add TAGS (comma-separated) to torrents.",
+                           "mktint qbit torrent-tag add red,mktint --category audiobooks")
+torrent_tag_remove = _tagging("remove", "remove_tags", "removed",
+                              "Remove TAGS (comma-separated) from torrents.", "mktint qbit torrent-tag remove unregistered -")
 
 
 @qbit.command()
@@ -530,7 +541,7 @@ def category_add(state: AppState, name: str, save_path: str) -> None:
 
 @category.command("edit")
 @service_opt
-@click.argument("name")
+@click.argument("name", shell_complete=complete_category)
 @click.option("--save-path", metavar="DIR", required=True, help="New save path (host path; path_map applied).")
 @json_option
 @pass_state
@@ -550,7 +561,7 @@ def category_edit(state: AppState, name: str, save_path: str) -> None:
 
 @category.command("remove")
 @service_opt
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1, required=True, shell_complete=complete_category)
 @json_option
 @pass_state
 def category_remove(state: AppState, names) -> None:
@@ -613,7 +624,7 @@ def tag_add(state: AppState, names) -> None:
 
 @tag.command("remove")
 @service_opt
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1, required=True, shell_complete=complete_tag)
 @json_option
 @pass_state
 def tag_remove(state: AppState, names) -> None:

@@ -14,7 +14,15 @@ TARGET_KINDS = ("gazelle", "mam")
 
 @click.group()
 def torrent() -> None:
-    """Create, inspect, verify and retarget .torrent files."""
+    """Create, inspect, verify and retarget .torrent files.
+
+    \b
+    Examples:
+      mktint torrent create "Book (2020)" --target red --target mam
+      mktint torrent info book.torrent --json | jq -r .infohash
+      mktint torrent verify book.torrent "/data/Book (2020)"
+      mktint torrent retarget book.red.torrent --target ops -o book.ops.torrent
+    """
 
 
 def _piece_size(_ctx, _param, value: str) -> int | None:

@@ -1,0 +1,82 @@
+"""Shell completion of words that only a qBittorrent server knows: categories and tags.
+
+Rules: never prompt, never print, never fail — any error completes nothing. One
+second in all (the server is asked in a helper thread with 1 s timeouts and no retry;
+the completion answers empty when the second is up). Answers are cached for 60 s in
+``$XDG_CACHE_HOME/mktint/completion/`` so that pressing Tab again is instant. Nothing
+heavy (requests) is imported unless a server word is actually being completed.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import click
+
+BUDGET = 1.0  # seconds for one completion, connection and login included
+TTL = 60.0  # seconds an answer is reused
+CACHE_NAMESPACE = "completion"
+
+
+def _fetch(config_path: str | None, service_name: str | None, what: str) -> list[str]:
+    """``what`` ("categories" or "tags") of a qBittorrent service, through the cache."""
+    from mktint.core.cache import Cache
+    from mktint.core.factory import Factory
+
+    factory = Factory(config_path)
+    name = service_name or factory.config.default_client()
+    service = factory.service_config(name, "qbittorrent")
+    key = f"{name}\0{service['url']}\0{what}"
+
+    def ask_server() -> list[str]:
+        client = factory.service(name, "qbittorrent")
+        client.timeout = (BUDGET, BUDGET)
+        client.max_attempts = 1
+        try:
+            return sorted(getattr(client, what)())
+        finally:
+            client.close()
+
+    words = Cache(CACHE_NAMESPACE, TTL).fetch(key, ask_server)
+    if not isinstance(words, list):
+        return []
+    return [w for w in words if isinstance(w, str)]
+
+
+def server_words(config_path: str | None, service_name: str | None, what: str,
+                 budget: float = BUDGET) -> list[str]:
+    """The server's words, or [] on any error or when ``budget`` seconds run out."""
+    result: list[list[str]] = []
+
+    def run() -> None:
+        try:
+            result.append(_fetch(config_path, service_name, what))
+        except BaseException:  # completion must never fail, whatever went wrong
+            pass
+
+    worker = threading.Thread(target=run, name="mktint-completion", daemon=True)
+    worker.start()
+    worker.join(budget)
+    return result[0] if result else []
+
+
+def qbit_completer(what: str, *, service_key: str, comma_list: bool = False) -> Callable:
+    """A ``shell_complete`` callback completing qBittorrent ``what`` ("categories"/"tags").
+
+    ``service_key`` is the ``ctx.meta`` key where the qbit group records ``-s NAME``.
+    With ``comma_list`` the word is a comma-separated list and its last item is completed.
+    """
+
+    def complete(ctx: click.Context, _param, incomplete: str):
+        try:
+            head, _, last = incomplete.rpartition(",") if comma_list else ("", "", incomplete)
+            given = set(head.split(",")) if head else set()
+            config_path = ctx.find_root().params.get("config_path")
+            words = server_words(config_path, ctx.meta.get(service_key), what)
+            prefix = head + "," if head else ""
+            return [prefix + w for w in words if w.startswith(last) and w not in given]
+        except Exception:
+            return []
+
+    return complete

@@ -1,0 +1,95 @@
+"""Completion of service names by kind, and of qBittorrent categories and tags from the server.
+
+Every completion runs as a real `_MKTINT_COMPLETE` subprocess, as a shell would run it.
+"""
+
+import uuid
+
+from tests.cli.test_root import HEAVY, imported_modules
+from tests.support.cli import invoke, run_subprocess
+from tests.support.httpserver import silent_socket
+from tests.support.qbittorrent import PASSWORD, write_qbit_config
+
+
+def complete(words: str, env: dict | None = None, python_flags=()):
+    full_env = {"_MKTINT_COMPLETE": "bash_complete", "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split(" ")) - 1), **(env or {})}
+    return run_subprocess(env=full_env, python_flags=python_flags, input="")
+
+
+def words(run) -> list[str]:
+    assert run.exit_code == 0 and "Traceback" not in run.stderr, run.stderr[-500:]
+    return [line.split(",", 1)[1] for line in run.stdout.splitlines() if line]
+
+
+def test_target_completes_tracker_services_only(config_file):
+    config_file('[services.seedbox]\nkind = "qbittorrent"\n[services.red2]\nkind = "gazelle"\n')
+    create = words(complete("mktint torrent create book --target "))
+    assert set(create) == {"mam", "ops", "red", "red2"}
+    assert words(complete("mktint torrent retarget a.torrent --target r")) == ["red", "red2"]
+    assert words(complete("mktint qbit -s ")) == ["qbittorrent", "seedbox"]
+
+
+def test_static_option_completion_stays_light():
+    run = complete("mktint qbit list --filter stal", python_flags=("-X", "importtime"))
+    assert "plain,stalled" in run.stdout
+    assert not imported_modules(run) & set(HEAVY)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def test_categories_and_tags_come_from_the_server_and_are_cached(qbittorrent, config_file, monkeypatch):
+    write_qbit_config(config_file, qbittorrent)
+    monkeypatch.setenv("MKTINT_QB_PASSWORD", PASSWORD)
+    cat, tag_a, tag_b = unique("cmpcat"), unique("cmptag"), unique("cmptag")
+    assert invoke("qbit", "category", "add", cat).exit_code == 0
+    assert invoke("qbit", "tag", "add", tag_a, tag_b).exit_code == 0
+
+    assert cat in words(complete(f"mktint qbit list --category {cat[:7]}"))
+    assert words(complete(f"mktint qbit set-category {cat}")) == [cat]
+    assert words(complete(f"mktint qbit add x.torrent --category {cat}")) == [cat]
+    # a comma list: the last item is completed, items already given are not offered again
+    assert words(complete(f"mktint qbit add x.torrent --tags {tag_a},{tag_b}")) == [f"{tag_a},{tag_b}"]
+    offered = words(complete(f"mktint qbit torrent-tag add {tag_a},cmptag"))
+    assert f"{tag_a},{tag_b}" in offered and f"{tag_a},{tag_a}" not in offered
+    assert tag_a in words(complete("mktint qbit list --tag cmptag"))
+
+    # cached for 60 s: a category made now is not seen by the next completion
+    later = unique("cmpcat")
+    assert invoke("qbit", "category", "add", later).exit_code == 0
+    assert later not in words(complete("mktint qbit list --category cmpcat"))
+    assert later in [c["name"] for c in invoke("qbit", "category", "list", "--json").json()]
+
+
+def test_the_service_given_with_s_is_asked(qbittorrent, config_file, monkeypatch):
+    config_file(f'[services.other]\nkind = "qbittorrent"\nurl = "{qbittorrent.url}"\n')
+    monkeypatch.setenv("MKTINT_OTHER_PASSWORD", PASSWORD)
+    cat = unique("cmpcat")
+    assert invoke("qbit", "-s", "other", "category", "add", cat).exit_code == 0
+    assert words(complete(f"mktint qbit -s other list --category {cat}")) == [cat]
+    assert words(complete(f"mktint qbit list -s other --category {cat}")) == [cat]
+    # the default client (built-in qbittorrent at 127.0.0.1:8080) is another server
+    assert cat not in words(complete(f"mktint qbit list --category {cat}"))
+
+
+def test_a_silent_server_completes_nothing(config_file):
+    with silent_socket() as url:
+        config_file(f'[defaults]\nclient = "qb"\n[services.qb]\nkind = "qbittorrent"\nurl = "{url}"\n')
+        assert words(complete("mktint qbit list --category ")) == []
+
+
+def test_a_wrong_password_completes_nothing_and_never_prompts(qbittorrent_fresh, config_file):
+    # a server of its own: failed logins count towards qBittorrent's IP ban
+    write_qbit_config(config_file, qbittorrent_fresh)
+    run = complete("mktint qbit list --tag ", env={"MKTINT_QB_PASSWORD": "wrong"})
+    assert words(run) == [] and run.stderr == ""
+    # no password at all: nothing, no prompt
+    run = complete("mktint qbit list --tag ")
+    assert words(run) == [] and run.stderr == ""
+
+
+def test_a_service_of_another_kind_completes_nothing(config_file):
+    config_file("")
+    assert words(complete("mktint qbit -s red list --category ")) == []
