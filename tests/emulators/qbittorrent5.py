@@ -17,6 +17,11 @@ timing; ``torrentFile`` of an unfinished task is 409, an unknown task 404, more 
 ``max_tasks`` unfinished-or-undeleted tasks 409. Profile ``5.0.2`` reproduces the
 5.0.0–5.0.2 bug: ``info.source`` is taken from the ``comment`` parameter. Only v1
 torrents are built (real piece hashes); a v2/hybrid task fails with a message saying so.
+
+The search engine: ``search/plugins`` from ``Qbt5State.plugins``, ``search/start`` (409
+beyond 5 jobs), ``search/results`` handing out ``results_per_poll`` new results per call
+with ``status`` Running until every result of ``search_results`` was handed out, then
+Stopped; ``search/stop``/``delete`` (404 for an unknown job) and ``search/downloadTorrent``.
 """
 
 from __future__ import annotations
@@ -60,6 +65,12 @@ class Qbt5State:
         self.torrents: dict[str, dict] = {}
         self.tasks: dict[str, dict] = {}
         self.max_tasks = 4
+        self.plugins: list[dict] = []
+        self.search_results: list[dict] = []
+        self.results_per_poll = 2
+        self.jobs: dict[int, dict] = {}
+        self.deleted_jobs: list[int] = []
+        self.downloads: list[dict] = []
         self.requests: list[tuple[str, str, dict, dict]] = []  # method, endpoint, params, headers
         self.lock = threading.Lock()
 
@@ -359,6 +370,61 @@ class Qbt5Handler(QuietHandler):
         del self.state.tasks[params["taskID"]]
         self._text(200)
 
+    # -- search ----------------------------------------------------------------------------
+
+    def search_plugins(self, params, files):
+        self._json(self.state.plugins)
+
+    def search_start(self, params, files):
+        state = self.state
+        if not params.get("pattern") or "plugins" not in params or "category" not in params:
+            return self._text(400, "Bad Request")
+        if len(state.jobs) >= 5:
+            return self._text(409, "Unable to create more than 5 concurrent searches.")
+        job = max([0, *state.jobs, *state.deleted_jobs]) + 1
+        state.jobs[job] = {"params": params, "given": 0, "status": "Running"}
+        self._json({"id": job})
+
+    def _job(self, params):
+        try:
+            job = self.state.jobs.get(int(params.get("id", "")))
+        except ValueError:
+            job = None
+        if job is None:
+            self._text(404, "Not Found")
+        return job
+
+    def search_results(self, params, files):
+        job = self._job(params)
+        if job is None:
+            return
+        offset = int(params.get("offset", 0))
+        if job["status"] == "Running":
+            job["given"] = min(len(self.state.search_results), job["given"] + self.state.results_per_poll)
+            if job["given"] == len(self.state.search_results):
+                job["status"] = "Stopped"
+        self._json({"results": self.state.search_results[offset:job["given"]], "status": job["status"],
+                    "total": job["given"]})
+
+    def search_stop(self, params, files):
+        job = self._job(params)
+        if job is not None:
+            job["status"] = "Stopped"
+            self._text(200)
+
+    def search_delete(self, params, files):
+        if self._job(params) is not None:
+            job = int(params["id"])
+            del self.state.jobs[job]
+            self.state.deleted_jobs.append(job)
+            self._text(200)
+
+    def search_download(self, params, files):
+        if not params.get("torrentUrl") or not params.get("pluginName"):
+            return self._text(400, "Bad Request")
+        self.state.downloads.append(params)
+        self._text(200)
+
 
 ROUTES = {
     "auth/logout": ("POST", Qbt5Handler.logout),
@@ -372,6 +438,12 @@ ROUTES = {
     "torrents/delete": ("POST", Qbt5Handler.delete),
     "torrents/trackers": ("GET", Qbt5Handler.trackers),
     "torrents/editTracker": ("POST", Qbt5Handler.edit_tracker),
+    "search/plugins": ("GET", Qbt5Handler.search_plugins),
+    "search/start": ("POST", Qbt5Handler.search_start),
+    "search/results": ("GET", Qbt5Handler.search_results),
+    "search/stop": ("POST", Qbt5Handler.search_stop),
+    "search/delete": ("POST", Qbt5Handler.search_delete),
+    "search/downloadTorrent": ("POST", Qbt5Handler.search_download),
     "torrentcreator/addTask": ("POST", Qbt5Handler.creator_add),
     "torrentcreator/status": ("POST", Qbt5Handler.creator_status),
     "torrentcreator/torrentFile": ("POST", Qbt5Handler.creator_file),

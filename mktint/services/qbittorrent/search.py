@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Iterator
 
-from mktint.core.errors import Conflict, NotFound, OperationFailed, ProtocolError, UsageError
+from mktint.core.errors import NotFound, OperationFailed, ProtocolError, TemporaryError, UsageError
 from mktint.services.qbittorrent.session import QBittorrentSession
 
 DOWNLOAD_SINCE = (2, 11, 0)  # search/downloadTorrent: qBittorrent 5.0
@@ -63,7 +63,7 @@ def run(client: QBittorrentSession, query: str, *, plugin: list[str] | None = No
                            data={"pattern": query, "plugins": names, "category": category or "all"},
                            retry_safe=False)
     if response.status_code == 409:
-        raise Conflict(f"{client.name}: qBittorrent runs too many searches already (5 at most)",
+        raise TemporaryError(f"{client.name}: qBittorrent runs too many searches already (5 at most)",
                        service=client.name, hint="wait for them to finish, or stop them in the WebUI")
     if response.status_code != 200:
         raise client._unexpected(response, "search/start")
