@@ -65,6 +65,7 @@ def test_rss_feed_items_and_rules(qb):
     assert {i["torrent_url"] for i in items} == {"http://127.0.0.1:9/dl/1.torrent",
                                                  "http://127.0.0.1:9/dl/2.torrent"}
     assert all(i["feed"] == name for i in items)
+    assert sorted(i["date"] for i in items) == ["2023-01-02T10:00:00+00:00", "2023-01-02T11:00:00+00:00"]
     feeds = {f["path"]: f for f in invoke("qbit", "rss", "feeds", "--json").json()}
     assert feeds[name]["url"] == url and feeds[name]["articles"] == 2
     assert feeds[name]["title"] == "Test tracker"

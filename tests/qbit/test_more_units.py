@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mktint.core.errors import UsageError
-from mktint.services.qbittorrent import creator, prefs
+from mktint.services.qbittorrent import creator, prefs, rss
 from mktint.services.qbittorrent.sync import Watcher, matches_filter
 
 A, B = "a" * 40, "b" * 40
@@ -133,3 +133,10 @@ def test_path_map_in_reverse_takes_the_longest_prefix():
                                            ("v4.6.7", False), ("v5.1.0", False), ("junk", False)])
 def test_source_bug_versions(version, buggy):
     assert creator.has_source_bug(version) is buggy
+
+
+def test_rss_dates_become_iso_8601():
+    assert rss.iso_date("Mon, 02 Jan 2023 10:00:00 +0100") == "2023-01-02T10:00:00+01:00"
+    assert rss.iso_date("02 Jan 2023 10:00:00 GMT") == "2023-01-02T10:00:00+00:00"
+    assert rss.iso_date("2023-01-02T10:00:00+00:00") == "2023-01-02T10:00:00+00:00"
+    assert rss.iso_date("sometime") == "sometime" and rss.iso_date("") is None

@@ -28,15 +28,32 @@ def _walk(tree: dict, prefix: str = ""):
             yield from _walk(value, path)
 
 
+def iso_date(text) -> str | None:
+    """An RSS date (RFC 822, or already ISO 8601) as ISO 8601; unreadable text is kept."""
+    if not text:
+        return None
+    import datetime as dt
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text).isoformat()
+    except (TypeError, ValueError):
+        pass
+    try:
+        return dt.datetime.fromisoformat(text).isoformat()
+    except ValueError:
+        return text
+
+
 def _feed(path: str, feed: dict) -> dict:
     return {"path": path, "url": feed.get("url"), "uid": feed.get("uid"),
-            "title": feed.get("title") or "", "last_build_date": feed.get("lastBuildDate") or None,
+            "title": feed.get("title") or "", "last_build_date": iso_date(feed.get("lastBuildDate")),
             "loading": bool(feed.get("isLoading")), "error": bool(feed.get("hasError")),
             "articles": len(feed.get("articles") or [])}
 
 
 def _article(path: str, a: dict) -> dict:
-    return {"feed": path, "id": a.get("id"), "title": a.get("title"), "date": a.get("date"),
+    return {"feed": path, "id": a.get("id"), "title": a.get("title"), "date": iso_date(a.get("date")),
             "torrent_url": a.get("torrentURL"), "link": a.get("link"),
             "description": a.get("description"), "read": bool(a.get("isRead"))}
 
@@ -109,7 +126,7 @@ def _rule(name: str, r: dict) -> dict:
             "use_regex": bool(r.get("useRegex")), "feeds": list(r.get("affectedFeeds") or []),
             "category": r.get("assignedCategory") or params.get("category") or "",
             "save_path": r.get("savePath") or params.get("save_path") or "",
-            "last_match": r.get("lastMatch") or None}
+            "last_match": iso_date(r.get("lastMatch"))}
 
 
 def rules(client: QBittorrentSession) -> list[dict]:
