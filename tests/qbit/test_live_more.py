@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 
+from mktint.services.qbittorrent.client import normalise
 from tests.qbit.helpers import WAIT_LIMIT, added
 from tests.support.cli import REPO, invoke
 from tests.support.httpserver import QuietHandler, serve
@@ -203,6 +204,7 @@ def test_watch_streams_changes_until_sigint(qb, tmp_path):
             proc.kill()
             proc.wait()
     assert events[-1]["name"].startswith("book-") and events[-1]["time"].endswith("+00:00")
+    assert set(events[-1]["torrent"]) == set(normalise({}))  # the shape of `qbit list`
 
 
 def test_create_needs_qbittorrent_5(qb, tmp_path):

@@ -33,7 +33,8 @@ def test_watcher_reports_changes_only_and_follows_rid():
     client = Scripted(
         full(1, {A: {"name": "one", "state": "stalledUP", "category": "books", "tags": ""}},
              server_state={"dl_info_speed": 0}),
-        {"rid": 2, "torrents": {A: {"state": "pausedUP"}, B: {"name": "two", "state": "downloading"}}},
+        {"rid": 2, "torrents": {A: {"state": "pausedUP", "completion_on": 1700000000},
+                                B: {"name": "two", "state": "downloading", "magnet_uri": "magnet:?xt=x"}}},
         {"rid": 3, "torrents_removed": [A], "server_state": {"dl_info_speed": 10}},
     )
     watcher = Watcher(client, server=True)
@@ -41,7 +42,10 @@ def test_watcher_reports_changes_only_and_follows_rid():
     assert watcher.count == 1
     events = watcher.poll()
     assert [(e["event"], e["hash"], e["name"]) for e in events] == [("changed", A, "one"), ("added", B, "two")]
-    assert events[0]["changes"] == {"state": "stoppedUP"}  # 5.x state names whatever the server
+    # 5.x state names whatever the server, ISO times
+    assert events[0]["changes"] == {"state": "stoppedUP", "completion_on": "2023-11-14T22:13:20+00:00"}
+    assert events[1]["torrent"]["state"] == "downloading" and events[1]["torrent"]["hash"] == B
+    assert "magnet_uri" not in events[1]["torrent"]
     events = watcher.poll()
     assert [e["event"] for e in events] == ["removed", "server"]
     assert events[0]["name"] == "one" and events[1]["changes"] == {"dl_info_speed": 10}

@@ -4,8 +4,9 @@ The server sends only what changed since ``rid``: a few fields per changed torre
 client with thousands of torrents costs little per poll. :class:`Watcher` keeps the few
 fields it needs to filter and name torrents, and turns each answer into events:
 
-- ``{"event": "added", "hash", "name", "torrent": {...}}``
-- ``{"event": "changed", "hash", "name", "changes": {field: value}}``
+- ``{"event": "added", "hash", "name", "torrent": {...}}`` (the shape of ``qbit list``)
+- ``{"event": "changed", "hash", "name", "changes": {field: value}}`` (qBittorrent's field
+  names; times as ISO 8601, states with their 5.x names)
 - ``{"event": "removed", "hash", "name"}``
 - ``{"event": "server", "changes": {...}}`` (global state, only when asked for)
 """
@@ -15,8 +16,10 @@ from __future__ import annotations
 import datetime as dt
 
 from mktint.services.qbittorrent import vocab
+from mktint.services.qbittorrent.client import _iso, normalise
 from mktint.services.qbittorrent.session import QBittorrentSession
 
+TIMES = ("added_on", "completion_on", "last_activity", "seen_complete")
 KEPT = ("name", "state", "category", "tags", "progress", "dlspeed", "upspeed")
 STOPPED = {"pausedUP", "pausedDL", "stoppedUP", "stoppedDL"}
 DOWNLOADING = {"downloading", "metaDL", "forcedMetaDL", "stalledDL", "forcedDL", "queuedDL",
@@ -97,7 +100,7 @@ class Watcher:
                 continue
             if before is None:
                 events.append({"event": "added", "time": now, "hash": infohash,
-                               "name": kept.get("name"), "torrent": _readable(fields)})
+                               "name": kept.get("name"), "torrent": normalise({**fields, "hash": infohash})})
             else:
                 events.append({"event": "changed", "time": now, "hash": infohash,
                                "name": kept.get("name"), "changes": _readable(fields)})
@@ -118,7 +121,10 @@ class Watcher:
 
 
 def _readable(fields: dict) -> dict:
-    out = dict(fields)
+    out = {k: v for k, v in fields.items() if k != "magnet_uri"}
     if "state" in out:
         out["state"] = vocab.state_name(out["state"])
+    for key in TIMES:
+        if key in out:
+            out[key] = _iso(out[key])
     return out
