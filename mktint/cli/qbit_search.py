@@ -66,18 +66,23 @@ def search_run(state: AppState, query, plugins, category, limit, wait) -> None:
     Example:
       mktint qbit search run 'mistborn' --plugin jackett --limit 10 --json
     """
+    from contextlib import closing
+
     from mktint.core.units import human_size
     from mktint.services.qbittorrent import search as api
 
     out = state.output
     client = client_of(state)
     count = 0
-    for row in api.run(client, query, plugin=list(plugins) or None, category=category, limit=limit, wait=wait):
-        count += 1
-        if out.json:
-            out.json_line(row)
-        else:
-            out.line(f"{row['seeders']}\t{human_size(row['size'])}\t{row['name']}\t{row['url']}")
+    # closing(): the job is stopped and deleted at once, also on Ctrl-C or a closed pipe
+    with closing(api.run(client, query, plugin=list(plugins) or None, category=category,
+                         limit=limit, wait=wait)) as results:
+        for row in results:
+            count += 1
+            if out.json:
+                out.json_line(row)
+            else:
+                out.line(f"{row['seeders']}\t{human_size(row['size'])}\t{row['name']}\t{row['url']}")
     if not plugins and count == 0 and not any(p["enabled"] for p in api.plugins(client)):
         out.warn("no search plugin is enabled on the server: nothing was searched "
                  "(add plugins in the WebUI: Search → Search plugins)")

@@ -92,3 +92,15 @@ def test_download_through_a_plugin(emulated):
     run = invoke("qbit", "search", "download", "http://127.0.0.1:9/1.torrent", "--plugin", "jackett", "--json")
     assert run.exit_code == 0, run.stderr
     assert emulated.downloads == [{"torrentUrl": "http://127.0.0.1:9/1.torrent", "pluginName": "jackett"}]
+
+
+def test_ctrl_c_while_printing_still_deletes_the_job(emulated, monkeypatch):
+    from mktint.core.output import Output
+
+    def interrupted(self, value):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Output, "json_line", interrupted)
+    run = invoke("qbit", "search", "run", "book", "--json")
+    assert run.exit_code == 130 and "interrupted" in run.stderr
+    assert emulated.jobs == {} and emulated.deleted_jobs == [1]
