@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mktint.core.errors import UsageError
+from mktint.core.errors import NotFound, UsageError
 from mktint.services.qbittorrent import creator, prefs, rss
 from mktint.services.qbittorrent.sync import Watcher, matches_filter
 
@@ -144,3 +144,24 @@ def test_rss_dates_become_iso_8601():
     assert rss.iso_date("02 Jan 2023 10:00:00 GMT") == "2023-01-02T10:00:00+00:00"
     assert rss.iso_date("2023-01-02T10:00:00+00:00") == "2023-01-02T10:00:00+00:00"
     assert rss.iso_date("sometime") == "sometime" and rss.iso_date("") is None
+
+
+class Feeds:
+    name = "qb"
+
+    def json(self, endpoint, params=None):
+        assert (endpoint, params) == ("rss/items", {"withData": "true"})
+        article = {"id": "1", "title": "t", "torrentURL": "u", "date": "Mon, 02 Jan 2023 10:00:00 +0000"}
+        return {"Books": {"Fantasy": {"url": "https://a", "articles": [article]},
+                          "Crime": {"url": "https://b", "articles": [article, article]}},
+                "Top": {"url": "https://c", "articles": []}}
+
+
+def test_rss_paths_join_folders_with_backslashes():
+    assert [(f["path"], f["articles"]) for f in rss.feeds(Feeds())] == [
+        ("Books\\Fantasy", 1), ("Books\\Crime", 2), ("Top", 0)]
+    assert [a["feed"] for a in rss.items(Feeds(), "Books")] == ["Books\\Fantasy", "Books\\Crime", "Books\\Crime"]
+    assert len(rss.items(Feeds(), "Books\\Crime")) == 2 and len(rss.items(Feeds())) == 3
+    assert rss.items(Feeds(), "Top") == []
+    with pytest.raises(NotFound):
+        rss.items(Feeds(), "Book")  # a prefix of a name is not a folder

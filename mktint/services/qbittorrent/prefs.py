@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from mktint.core import redact
 from mktint.core.errors import ProtocolError, UsageError
 from mktint.services.qbittorrent.session import QBittorrentSession
 
@@ -96,5 +97,8 @@ def set(client: QBittorrentSession, assignments: list[tuple[str, str]]) -> dict:
     if missing:
         raise _unknown(missing, data)
     changes = {key: convert(key, text, data[key]) for key, text in assignments}
+    for key, value in changes.items():
+        if is_secret(key) and isinstance(value, str) and value:
+            redact.register(value)  # kept out of --debug traces and errors
     client.post("app/setPreferences", data={"json": json.dumps(changes)})
     return get(client, list(changes))

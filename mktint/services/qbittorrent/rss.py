@@ -72,17 +72,12 @@ def feeds(client: QBittorrentSession) -> list[dict]:
 
 def items(client: QBittorrentSession, path: str | None = None) -> list[dict]:
     """The articles of one feed, of every feed in a folder, or of all feeds."""
-    tree = _tree(client)
-    found = []
-    for feed_path, f in _walk(tree):
-        if path is None or feed_path == path or feed_path.startswith(path + "\\"):
-            found += [_article(feed_path, a) for a in f.get("articles") or []]
-            if feed_path == path:
-                break
-    if path is not None and not any(p == path or p.startswith(path + "\\") for p, _ in _walk(tree)):
+    chosen = [(p, f) for p, f in _walk(_tree(client))
+              if path is None or p == path or p.startswith(path + "\\")]
+    if path is not None and not chosen:
         raise NotFound(f"{client.name}: no RSS feed or folder {path!r}", service=client.name,
                        hint="list them with `mktint qbit rss feeds`")
-    return found
+    return [_article(p, a) for p, f in chosen for a in f.get("articles") or []]
 
 
 def add_feed(client: QBittorrentSession, url: str, path: str | None = None) -> dict:
