@@ -22,7 +22,7 @@ from mktint.cli.state import AppState
 @click.option("--web-seed", "web_seeds", metavar="URL", multiple=True, help="Web seed URL (BEP 19); repeatable.")
 @click.option("--comment", metavar="TEXT", help="Comment stored in the torrent.")
 @click.option("--piece-size", metavar="auto|SIZE", default="auto", show_default=True,
-              help="Piece size (e.g. 4MiB); auto lets the server choose.")
+              help="Piece size: auto (the server chooses), or a power of two 16KiB–64MiB.")
 @click.option("--format", "fmt", type=click.Choice(["v1", "v2", "hybrid"]), default="v1",
               show_default=True, help="Torrent format.")
 @click.option("--start-seeding", is_flag=True, help="Have the server seed the new torrent at once.")
@@ -49,13 +49,14 @@ def create(state: AppState, path, output_path, private, source, announce, web_se
     from mktint.core.errors import Conflict, UsageError
     from mktint.core.units import parse_size
     from mktint.services.qbittorrent import creator
+    from mktint.torrent.create import check_piece_length
 
     target = Path(output_path)
     if target.exists() and not force:
         raise Conflict(f"{target} exists", hint="use --force to overwrite it")
     if not target.parent.is_dir():
         raise UsageError(f"no folder {target.parent} for the output file")
-    size = None if piece_size == "auto" else parse_size(piece_size, what="piece size")
+    size = None if piece_size == "auto" else check_piece_length(parse_size(piece_size, what="piece size"))
     data, made = creator.create(client_of(state), path, private=private, source=source,
                                 trackers=announce, web_seeds=web_seeds, comment=comment,
                                 piece_size=size, format=fmt, start_seeding=start_seeding, wait=wait)

@@ -157,3 +157,11 @@ def test_existing_output_is_refused_before_anything_is_sent(emulator, tmp_path):
     forced = invoke("qbit", "create", book_path := tmp_path / "srv" / "Author - Book", "-o", out, "--force")
     assert forced.exit_code == 0, forced.stderr
     assert Metainfo.parse(out.read_bytes()).name == book_path.name
+
+
+@pytest.mark.parametrize("size", ["3000", "128MiB", "lots"])
+def test_bad_piece_size_is_refused_before_sending(emulator, tmp_path, size):
+    server = emulator("5.2")
+    run = invoke("qbit", "create", book(tmp_path), "-o", tmp_path / "b.torrent", "--piece-size", size)
+    assert run.exit_code == 2 and "piece size" in run.stderr
+    assert creator_calls(server.state) == []
