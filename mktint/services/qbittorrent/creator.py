@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 
 from mktint.core.errors import NotFound, OperationFailed, TemporaryError, Timeout, UsageError
 from mktint.core.http import json_body
-from mktint.services.qbittorrent import vocab
+from mktint.services.qbittorrent import metainfo, vocab
 from mktint.services.qbittorrent.session import QBittorrentSession
 
 CREATOR_SINCE = (2, 10, 4)               # WebAPI of the 5.0 development line
@@ -33,7 +33,7 @@ class Created:
     source_path: str          # on the server
     local_path: str | None    # the same path on this host (path_map in reverse), if mapped
     name: str | None
-    infohash: str | None      # v1/hybrid infohash of the file returned
+    infohash: str             # qBittorrent's torrent ID of the file returned (v1 hash; v2: truncated)
     format: str
     source: str | None
     source_fixed: bool        # the 5.0.0–5.0.2 bug was corrected locally
@@ -113,12 +113,11 @@ def create(client, source_path: str, *, private: bool = True, source: str | None
     finally:
         _delete(client, task_id)
     data, fixed = _check_source(client, data, source, private, format, start_seeding)
-    name = infohash = None
-    if format != "v2":
-        from mktint.torrent.metainfo import Metainfo
-
-        meta = Metainfo.parse(data)
-        name, infohash = meta.name, meta.infohash
+    try:
+        infohash, name = metainfo.torrent_id(data)
+    except metainfo.BadTorrent as e:
+        raise OperationFailed(f"{client.name}: the server returned an unreadable torrent: {e}",
+                              service=client.name) from None
     return data, Created(task_id, server_path, local_path(client, server_path), name, infohash,
                          format, source, fixed, len(data))
 
