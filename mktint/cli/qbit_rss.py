@@ -60,11 +60,9 @@ def rss_add(state: AppState, url: str, path: str | None) -> None:
     Example:
       mktint qbit rss add https://tracker.example/rss/KEY --path Audiobooks
     """
-    from mktint.core import redact
-
     out = state.output
     result = _rss().add_feed(client_of(state), url, path)
-    out.emit(result, lambda: out.success(f"added RSS feed {redact.redact(result['path'])}"))
+    out.emit(result, lambda: out.success(f"added RSS feed {result['path']}"))
 
 
 @rss.command("remove")
