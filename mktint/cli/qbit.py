@@ -637,3 +637,17 @@ def tag_remove(state: AppState, names) -> None:
     client_of(state).delete_tags(list(names))
     out = state.output
     out.emit({"deleted": list(names)}, lambda: out.success("deleted " + ", ".join(names)))
+
+
+# -- beyond torrents (issue 13): subcommands in their own modules ---------------------------
+
+def _register_more() -> None:
+    from mktint.cli import qbit_rss, qbit_search, qbit_server
+
+    qbit.add_command(qbit_rss.rss)
+    qbit.add_command(qbit_search.search)
+    for command in (qbit_server.create, qbit_server.transfer, qbit_server.prefs, qbit_server.watch):
+        qbit.add_command(command)
+
+
+_register_more()

@@ -8,22 +8,41 @@ bypass, Host/Origin checks (401), ``stop``/``start`` (``pause``/``resume`` are 4
 the ``stopped`` add flag and filter names (an unknown filter lists everything, as the real
 server does), the JSON answer of ``torrents/add`` on 5.2 (409 when all fail) and
 ``editTracker``'s ``url`` (5.2) vs ``origUrl`` (5.0).
+
+The torrent creator (``torrentcreator/addTask|status|torrentFile|deleteTask``, 5.0+),
+from the WebAPI description: paths are on the "server" (here: this machine), the task ID
+is a UUID, a task goes Queued → Running → Finished (or Failed, with ``errorMessage``,
+when the source path does not exist) one step per ``status`` call, so tests need no
+timing; ``torrentFile`` of an unfinished task is 409, an unknown task 404, more than
+``max_tasks`` unfinished-or-undeleted tasks 409. Profile ``5.0.2`` reproduces the
+5.0.0–5.0.2 bug: ``info.source`` is taken from the ``comment`` parameter. Only v1
+torrents are built (real piece hashes); a v2/hybrid task fails with a message saying so.
+
+The search engine: ``search/plugins`` from ``Qbt5State.plugins``, ``search/start`` (409
+beyond 5 jobs), ``search/results`` handing out ``results_per_poll`` new results per call
+with ``status`` Running until every result of ``search_results`` was handed out, then
+Stopped; ``search/stop``/``delete`` (404 for an unknown job) and ``search/downloadTorrent``.
 """
 
 from __future__ import annotations
 
 import email.parser
 import email.policy
+import hashlib
 import json
 import secrets
 import threading
+import uuid
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from mktint.services.qbittorrent.metainfo import BadTorrent, torrent_id
+from tests.emulators import bencode
 from tests.support.httpserver import QuietHandler
 
 PROFILES = {
     "5.0": {"app": "v5.0.4", "webapi": "2.11.2"},
+    "5.0.2": {"app": "v5.0.2", "webapi": "2.11.2"},  # comment written as source
     "5.2": {"app": "v5.2.1", "webapi": "2.15.1"},
 }
 FILTERS = {"all", "downloading", "seeding", "completed", "stopped", "running", "active",
@@ -44,6 +63,14 @@ class Qbt5State:
         self.sessions: set[str] = set()
         self.failed_logins = 0
         self.torrents: dict[str, dict] = {}
+        self.tasks: dict[str, dict] = {}
+        self.max_tasks = 4
+        self.plugins: list[dict] = []
+        self.search_results: list[dict] = []
+        self.results_per_poll = 2
+        self.jobs: dict[int, dict] = {}
+        self.deleted_jobs: list[int] = []
+        self.downloads: list[dict] = []
         self.requests: list[tuple[str, str, dict, dict]] = []  # method, endpoint, params, headers
         self.lock = threading.Lock()
 
@@ -251,6 +278,153 @@ class Qbt5Handler(QuietHandler):
         t["trackers"] = [params["newUrl"] if u == old else u for u in t["trackers"]]
         self._text(200)
 
+    # -- torrent creator (5.0+) ------------------------------------------------------------
+
+    def creator_add(self, params, files):
+        state = self.state
+        if not params.get("sourcePath"):
+            return self._text(400, "Bad Request")
+        if len(state.tasks) >= state.max_tasks:
+            return self._text(409, "Too many active tasks")
+        task_id = str(uuid.uuid4())
+        state.tasks[task_id] = {"params": params, "status": "Queued", "error": "", "torrent": None}
+        self._json({"taskID": task_id})
+
+    def _task(self, params):
+        task = self.state.tasks.get(params.get("taskID", ""))
+        if task is None:
+            self._text(404, "Not Found")
+        return task
+
+    def creator_status(self, params, files):
+        wanted = params.get("taskID")
+        if wanted and wanted not in self.state.tasks:
+            return self._text(404, "Not Found")
+        rows = []
+        for task_id, task in self.state.tasks.items():
+            if wanted and task_id != wanted:
+                continue
+            if task["status"] == "Queued":
+                task["status"] = "Running"
+            elif task["status"] == "Running":
+                self._build(task)
+            p = task["params"]
+            rows.append({"taskID": task_id, "sourcePath": p["sourcePath"], "status": task["status"],
+                         "errorMessage": task["error"], "format": p.get("format", "hybrid"),
+                         "private": p.get("private") == "true", "comment": p.get("comment", ""),
+                         "source": p.get("source", ""), "progress": 100 if task["torrent"] else 0,
+                         "timeAdded": "Thu Nov 7 10:00:00 2024"})
+        self._json(rows)
+
+    def _build(self, task) -> None:
+        p = task["params"]
+        root = Path(p["sourcePath"])
+        if not root.exists():
+            task["status"], task["error"] = "Failed", f"Path not found: {root}"
+            return
+        if p.get("format", "hybrid") != "v1":
+            task["status"], task["error"] = "Failed", "this emulator builds v1 torrents only"
+            return
+        piece = int(p.get("pieceSize") or 0) or 262144
+        paths = sorted(f for f in root.rglob("*") if f.is_file()) if root.is_dir() else [root]
+        blob = b"".join(f.read_bytes() for f in paths)
+        info = {"name": root.name, "piece length": piece,
+                "pieces": b"".join(hashlib.sha1(blob[i:i + piece]).digest()
+                                   for i in range(0, len(blob), piece))}
+        if root.is_dir():
+            info["files"] = [{"length": f.stat().st_size, "path": list(f.relative_to(root).parts)}
+                             for f in paths]
+        else:
+            info["length"] = len(blob)
+        if p.get("private") == "true":
+            info["private"] = 1
+        buggy = self.state.profile["app"] in ("v5.0.0", "v5.0.1", "v5.0.2")
+        source = p.get("comment") if buggy else p.get("source")
+        if source:
+            info["source"] = source
+        top = {"info": info, "created by": f"qBittorrent {self.state.profile['app']}",
+               "creation date": 1730973600}
+        trackers = [u for u in p.get("trackers", "").split("|") if u]
+        if trackers:
+            top["announce"] = trackers[0]
+            if len(trackers) > 1:
+                top["announce-list"] = [[u] for u in trackers]
+        seeds = [u for u in p.get("urlSeeds", "").split("|") if u]
+        if seeds:
+            top["url-list"] = seeds
+        if p.get("comment"):
+            top["comment"] = p["comment"]
+        task["torrent"], task["status"] = bencode.encode(top), "Finished"
+
+    def creator_file(self, params, files):
+        task = self._task(params)
+        if task is None:
+            return
+        if task["status"] != "Finished":
+            return self._text(409, "Conflict")
+        self.send_body(200, task["torrent"], "application/x-bittorrent")
+
+    def creator_delete(self, params, files):
+        if self._task(params) is None:
+            return
+        del self.state.tasks[params["taskID"]]
+        self._text(200)
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search_plugins(self, params, files):
+        self._json(self.state.plugins)
+
+    def search_start(self, params, files):
+        state = self.state
+        if not params.get("pattern") or "plugins" not in params or "category" not in params:
+            return self._text(400, "Bad Request")
+        if len(state.jobs) >= 5:
+            return self._text(409, "Unable to create more than 5 concurrent searches.")
+        job = max([0, *state.jobs, *state.deleted_jobs]) + 1
+        state.jobs[job] = {"params": params, "given": 0, "status": "Running"}
+        self._json({"id": job})
+
+    def _job(self, params):
+        try:
+            job = self.state.jobs.get(int(params.get("id", "")))
+        except ValueError:
+            job = None
+        if job is None:
+            self._text(404, "Not Found")
+        return job
+
+    def search_results(self, params, files):
+        job = self._job(params)
+        if job is None:
+            return
+        offset = int(params.get("offset", 0))
+        if job["status"] == "Running":
+            job["given"] = min(len(self.state.search_results), job["given"] + self.state.results_per_poll)
+            if job["given"] == len(self.state.search_results):
+                job["status"] = "Stopped"
+        self._json({"results": self.state.search_results[offset:job["given"]], "status": job["status"],
+                    "total": job["given"]})
+
+    def search_stop(self, params, files):
+        job = self._job(params)
+        if job is not None:
+            job["status"] = "Stopped"
+            self._text(200)
+
+    def search_delete(self, params, files):
+        if self._job(params) is not None:
+            job = int(params["id"])
+            del self.state.jobs[job]
+            self.state.deleted_jobs.append(job)
+            self._text(200)
+
+    def search_download(self, params, files):
+        if not params.get("torrentUrl") or not params.get("pluginName"):
+            return self._text(400, "Bad Request")
+        self.state.downloads.append(params)
+        self._text(200)
+
 
 ROUTES = {
     "auth/logout": ("POST", Qbt5Handler.logout),
@@ -264,4 +438,14 @@ ROUTES = {
     "torrents/delete": ("POST", Qbt5Handler.delete),
     "torrents/trackers": ("GET", Qbt5Handler.trackers),
     "torrents/editTracker": ("POST", Qbt5Handler.edit_tracker),
+    "search/plugins": ("GET", Qbt5Handler.search_plugins),
+    "search/start": ("POST", Qbt5Handler.search_start),
+    "search/results": ("GET", Qbt5Handler.search_results),
+    "search/stop": ("POST", Qbt5Handler.search_stop),
+    "search/delete": ("POST", Qbt5Handler.search_delete),
+    "search/downloadTorrent": ("POST", Qbt5Handler.search_download),
+    "torrentcreator/addTask": ("POST", Qbt5Handler.creator_add),
+    "torrentcreator/status": ("POST", Qbt5Handler.creator_status),
+    "torrentcreator/torrentFile": ("POST", Qbt5Handler.creator_file),
+    "torrentcreator/deleteTask": ("POST", Qbt5Handler.creator_delete),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import pytest
 
 from mktint.cli.qbit import qbit
 from tests.cli.test_root import HEAVY, imported_modules
@@ -28,8 +29,10 @@ def test_every_command_and_option_has_help_and_leaf_commands_have_examples():
             assert "Example" in run.stdout, path
 
 
-def test_subcommand_help_imports_no_heavy_library():
-    run = run_subprocess("qbit", "add", "--help", python_flags=("-X", "importtime"))
+@pytest.mark.parametrize("path", [("add",), ("rss", "items"), ("search", "run"), ("create",), ("watch",),
+                                  ("prefs", "set"), ("transfer", "limit")])
+def test_subcommand_help_imports_no_heavy_library(path):
+    run = run_subprocess("qbit", *path, "--help", python_flags=("-X", "importtime"))
     assert run.exit_code == 0
     assert not imported_modules(run) & set(HEAVY)
 

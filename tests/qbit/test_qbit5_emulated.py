@@ -87,7 +87,7 @@ def test_add_answers_exists_and_failed(qbt5, tmp_path):
     sent = len(qbt5.state.endpoints("torrents/add"))
     run = invoke("qbit", "add", bad, "--json")
     assert run.exit_code == 1
-    assert run.json()[0]["status"] == "failed" and "neither" in run.json()[0]["message"]
+    assert run.json()[0]["status"] == "failed" and "'pieces' is missing" in run.json()[0]["message"]
     assert len(qbt5.state.endpoints("torrents/add")) == sent
 
 

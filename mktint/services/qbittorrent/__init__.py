@@ -3,7 +3,10 @@
 - ``session.py``: login, cookie cache, re-login once on 403, versions.
 - ``client.py``: torrents, categories, tags, trackers, add.
 - ``vocab.py``: filter, state and sort names per WebAPI version (pure, cheap to import).
-- ``metainfo.py``: the torrent ID of a .torrent file or magnet link (pure).
+- ``metainfo.py``: the torrent ID of a .torrent file (via ``mktint.torrent``) or magnet link (pure).
+- ``rss.py``, ``search.py``, ``creator.py``, ``transfer.py``, ``prefs.py``, ``sync.py``:
+  RSS, search, server-side torrent creation, speeds and limits, preferences, and the
+  incremental ``sync/maindata`` watcher; functions and classes that take the client.
 
 The client is imported lazily so that the CLI can import ``vocab`` without requests.
 """

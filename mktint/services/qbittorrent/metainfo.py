@@ -2,7 +2,8 @@
 
 The ID is the v1 infohash (SHA-1 of the bencoded ``info``) for v1 and hybrid torrents,
 and the v2 infohash (SHA-256) truncated to 40 hex characters for pure v2 torrents.
-Only as much bencode is read as is needed to find the ``info`` dictionary's bytes.
+v1 and hybrid files are read by the torrent engine (``mktint.torrent.metainfo``); pure
+v2 files, which the engine does not handle, only need the ``info`` bytes hashed.
 """
 
 from __future__ import annotations
@@ -11,80 +12,33 @@ import base64
 import hashlib
 from urllib.parse import parse_qs, urlsplit
 
+from mktint.core.errors import OperationFailed
+from mktint.torrent import bencode
+from mktint.torrent.metainfo import Metainfo
+
 
 class BadTorrent(ValueError):
     """Not a readable .torrent file."""
 
 
-def _skip(data: bytes, i: int) -> int:
-    """Index just past the bencoded value starting at ``i``."""
-    try:
-        c = data[i:i + 1]
-        if c == b"i":
-            return data.index(b"e", i) + 1
-        if c in (b"l", b"d"):
-            i += 1
-            while data[i:i + 1] != b"e":
-                i = _skip(data, i)
-            return i + 1
-        if c.isdigit():
-            colon = data.index(b":", i)
-            return colon + 1 + int(data[i:colon])
-    except (ValueError, IndexError):
-        pass
-    raise BadTorrent("not valid bencode")
-
-
-def _string(data: bytes, i: int) -> tuple[bytes, int]:
-    colon = data.index(b":", i)
-    end = colon + 1 + int(data[i:colon])
-    return data[colon + 1:end], end
-
-
 def torrent_id(data: bytes) -> tuple[str, str | None]:
     """(qBittorrent's torrent ID, name) of a .torrent file's bytes; raises BadTorrent."""
-    if not data.startswith(b"d"):
-        raise BadTorrent("not a .torrent file (no bencoded dictionary)")
-    i, info = 1, None
     try:
-        while data[i:i + 1] != b"e":
-            if i >= len(data):
-                raise BadTorrent("truncated .torrent file")
-            key, i = _string(data, i)
-            end = _skip(data, i)
-            if key == b"info":
-                info = data[i:end]
-            i = end
-    except (ValueError, IndexError):
-        raise BadTorrent("not a .torrent file (bad bencode)") from None
-    if info is None or not info.startswith(b"d"):
-        raise BadTorrent("no info dictionary")
-    keys = _top_keys(info)
-    name = keys.get(b"name")
-    name_text = name.decode("utf-8", "replace") if isinstance(name, bytes) else None
-    if b"pieces" in keys:
-        return hashlib.sha1(info).hexdigest(), name_text
-    if keys.get(b"meta version") == 2:
-        return hashlib.sha256(info).hexdigest()[:40], name_text
-    raise BadTorrent("info dictionary has neither v1 pieces nor meta version 2")
-
-
-def _top_keys(info: bytes) -> dict[bytes, object]:
-    """Keys of a bencoded dictionary; string and integer values decoded, others marked."""
-    out: dict[bytes, object] = {}
-    i = 1
-    while info[i:i + 1] != b"e":
-        key, i = _string(info, i)
-        end = _skip(info, i)
-        raw = info[i:end]
-        if raw[:1].isdigit():
-            out[key] = _string(info, i)[0]
-        elif raw[:1] == b"i":
-            out[key] = int(raw[1:-1])
-        else:
-            out[key] = True
-        i = end
-    return out
+        meta = Metainfo.parse(data)
+        return meta.infohash, meta.name
+    except OperationFailed as e:  # MetainfoError, BencodeError
+        problem = e.message
+    try:
+        top, spans = bencode.decode_spans(data)
+    except OperationFailed:
+        raise BadTorrent(problem) from None
+    info = top.get(b"info")
+    if isinstance(info, dict) and info.get(b"meta version") == 2 and b"pieces" not in info:
+        start, end = spans[b"info"]
+        name = info.get(b"name")
+        return (hashlib.sha256(data[start:end]).hexdigest()[:40],
+                name.decode("utf-8", "replace") if isinstance(name, bytes) else None)
+    raise BadTorrent(problem)
 
 
 def magnet_id(uri: str) -> str | None:
