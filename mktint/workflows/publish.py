@@ -178,7 +178,7 @@ class _Publish:
         except MktintError as e:
             e.message = f"publish stopped at step {name}: {e.message}"
             e.details = {**e.details, "step": name}
-            if self.journal is not None:
+            if self.journal is not None and self.journal.exists:
                 e.details["journal"] = str(self.journal.path)
                 resume = f"journal: {self.journal.path}; run the same command again to resume"
                 e.hint = f"{e.hint}; {resume}" if e.hint else resume
@@ -445,6 +445,9 @@ def preflight(run: _Publish):
             for p in run.audio_problems.get(name, []) + gazelle_upload.form_problems(client, fields):
                 problems.append(PreflightProblem(
                     name, str(p), UsageError if p.kind == gazelle_upload.USAGE else OperationFailed))
+            if plan is not None:
+                problems += [PreflightProblem(name, p.split(": ", 1)[1])
+                             for p in targets.preflight(run.factory, name, plan)]
             if not run.factory.credentials.get(name, "API_KEY"):
                 problems.append(PreflightProblem(
                     name, f"no API key stored (run: mktint auth login {name})", MissingCredential))
@@ -454,9 +457,6 @@ def preflight(run: _Publish):
                 mam_bundle.check_bundle_folder(run.source, run.out_dir)
             except MktintError as e:
                 failed(name, e)
-        if plan is not None:
-            problems += [PreflightProblem(name, p.split(": ", 1)[1])
-                         for p in targets.preflight(run.factory, name, plan)]
         try:
             specs.append(targets.resolve_target(run.factory, name))
         except MktintError as e:
