@@ -93,6 +93,9 @@ def _human(out, result: dict) -> None:
             rows.append(("client", f"{client['service']}: {client['status']}"
                          + (" (stopped, tags " + ",".join(client["tags"]) + ")" if client["stopped"] else "")))
         out.record(rows)
+        if client and client["stopped"]:
+            out.info(f"{target['name']}: upload by hand (see {bundle['instructions']}), then "
+                     f"start seeding: mktint qbit start {target['infohash']}")
         out.line()
     if result["dry_run"]:
         out.success("dry run: every check passed; nothing was written or uploaded")

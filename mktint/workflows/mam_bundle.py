@@ -89,7 +89,7 @@ def write_torrent(folder: Path, source: Path, data: bytes) -> Path:
     """The bundle's .torrent (the folder is made if missing), written atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     torrent = folder / f"{source.name}.torrent"
-    paths.atomic_write(torrent, data)
+    paths.atomic_write(torrent, data, mode=0o600)  # the announce URL is personal
     return torrent
 
 

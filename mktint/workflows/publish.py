@@ -152,7 +152,8 @@ class _Publish:
                 raise OperationFailed("cancelled: nothing was hashed or uploaded")
             if journal is not None:
                 journal.finish("metadata", fields=self.fields, asin=self.asin,
-                               mam_description=self.mam_description)
+                               mam_description=self.mam_description,
+                               given=_jsonable(self.request.given))
             with self._step("torrents"):
                 self._make_torrents(specs, plan)
         for name in self.of_kind("gazelle"):
@@ -220,6 +221,11 @@ class _Publish:
         self.fields = recorded.get("fields", {})
         self.asin = recorded.get("asin")
         self.mam_description = recorded.get("mam_description")
+        given = _jsonable(self.request.given)
+        asin = self.request.asin.upper() if self.request.asin else self.asin
+        if recorded.get("given", given) != given or asin != self.asin:
+            self.ui.warn("the torrents are made: the metadata recorded in the journal is used, "
+                         "the flags of this run are ignored")
 
     def upload_fields(self, name: str):
         from mktint.workflows.gazelle_upload import UploadFields
@@ -259,7 +265,7 @@ class _Publish:
             if not self.dry_run:
                 path = self._torrent_path(name, plan.name)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                paths.atomic_write(path, made.data, overwrite=True)
+                paths.atomic_write(path, made.data, mode=0o600)  # the announce holds the passkey
                 entry["path"] = str(path)
                 recorded[name] = {"path": str(path), "infohash": made.infohash}
             self.torrents[name] = entry
@@ -349,7 +355,7 @@ class _Publish:
 
         local = Path(self.torrents[name]["path"])
         path = local.with_name(f"{local.stem}.site.torrent")
-        paths.atomic_write(path, data, overwrite=True)
+        paths.atomic_write(path, data, mode=0o600)
         return path
 
     def _upload_result(self, name: str, result: dict) -> None:
@@ -412,6 +418,12 @@ class _Publish:
     def _add_mam(self, name: str) -> None:
         self._add(name, Path(self.torrents[name]["path"]), stopped=True,
                   tags=[MAM_PENDING_TAG], skip_check=True)
+
+
+def _jsonable(values: dict) -> dict:
+    import json
+
+    return json.loads(json.dumps(values))
 
 
 def _fields_dict(fields) -> dict:

@@ -4,6 +4,7 @@ qbittorrent-nox, real MP3s; failures at each step and the resumes that follow.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -66,6 +67,7 @@ def test_publish_to_red_and_mam(world, book, tmp_path, monkeypatch):
     assert form["tags"] == "science.fiction.fantasy,science.fiction,hard.science.fiction"
     assert red["upload"]["torrent_id"] == 1001 and red["upload"]["url"].endswith("torrentid=1001")
     assert red["torrent"] == str(out / f"{book.name}.red.torrent")
+    assert (Path(red["torrent"]).stat().st_mode & 0o777) == 0o600  # its announce has the passkey
 
     # seeding on RED: added started, save path the folder's parent, client category/tags
     [seeding] = in_client(world, red["infohash"])
@@ -136,9 +138,11 @@ def test_a_crash_between_hashing_and_upload_resumes_without_hashing_again(world,
     assert world.red.uploads == []
 
     monkeypatch.setattr(gazelle_upload, "upload", real_upload)
-    again = invoke("publish", book, "--to", "red", "--yes", "--json")
+    again = invoke("publish", book, "--to", "red", "--yes", "--json", "--tags", "changed.later")
     assert again.exit_code == 0, again.stderr
     assert len(hashing) == 1 and len(world.red.uploads) == 1
+    assert "flags of this run are ignored" in again.stderr  # the torrents exist already
+    assert world.red.uploads[0]["tags"] == "science.fiction.fantasy,science.fiction,hard.science.fiction"
     assert "the last run was cut off" in again.stderr
     [red] = again.json()["targets"]
     assert red["upload"]["recovered"] is False and red["client"]["status"] == "added"
