@@ -81,11 +81,9 @@ class Reporter:
 
 def output_folder(factory, request: PublishRequest, journal) -> Path:
     """Where the .torrent files go: -o, else `[defaults] output_dir`, else next to the journal."""
-    if request.output_dir is not None:
-        return Path(request.output_dir).expanduser()
-    configured = factory.config.defaults.get("output_dir")
-    if configured:
-        return Path(configured).expanduser()
+    chosen = request.output_dir or factory.config.defaults.get("output_dir")
+    if chosen:  # absolute: the journal records these paths for a rerun from anywhere
+        return Path(os.path.abspath(Path(chosen).expanduser()))
     return journal.path.with_suffix("")
 
 
