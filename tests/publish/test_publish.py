@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from mktint.core import paths
 from mktint.workflows import gazelle_upload
 from tests.emulators.audnexus import HAIL_MARY
@@ -94,6 +92,19 @@ def test_publish_to_red_and_mam(world, book, tmp_path, monkeypatch):
     assert len(world.red.uploads) == 1 and len(hashing) == 1
     assert again.json() == result
     assert RED_PASSKEY not in run.stdout + run.stderr + again.stdout + again.stderr
+
+
+def test_a_torrent_the_site_rewrote_is_seeded_from_the_sites_copy(world, book, config_file):
+    # A source the site does not use: the site rewrites the torrent (another infohash).
+    config_file(world.config.read_text().replace("[services.red]\n", '[services.red]\nsource = "OLD"\n'))
+    run = invoke("publish", book, "--to", "red", "--yes", "--json")
+    assert run.exit_code == 0, run.stderr
+    [red] = run.json()["targets"]
+    upload = red["upload"]
+    assert upload["rewritten"] is True and red["infohash"] == upload["infohash"] != upload["local_infohash"]
+    assert red["torrent"].endswith(".red.site.torrent") and Path(red["torrent"]).exists()
+    assert red["client"]["infohash"] == red["infohash"]
+    assert in_client(world, red["infohash"]) and in_client(world, upload["local_infohash"]) == []
 
 
 def test_client_down_after_the_upload_exits_7_and_a_rerun_completes_without_a_second_upload(
@@ -213,3 +224,14 @@ def test_a_client_that_is_down_before_anything_starts_exits_7_with_nothing_done(
     assert run.exit_code == 7, run.stderr
     assert "client qb: cannot reach qb" in run.stderr and "1 problem " in run.stderr
     assert hashing == [] and world_own_client.red.uploads == [] and journal_files() == []
+
+
+def test_mam_only_without_an_asin_needs_no_metadata(world, book, tmp_path):
+    plain = book.rename(book.with_name("Some Book"))
+    run = invoke("publish", plain, "--to", "mam", "--yes", "--json", "-o", tmp_path / "out")
+    assert run.exit_code == 0, run.stderr
+    [mam] = run.json()["targets"]
+    assert world.audnexus.log == [] and world.mam.requests == [] and world.red.requests == []
+    assert mam["bundle"]["description"] is None and mam["bundle"]["asin"] is None
+    assert "mktint mam prepare --asin" in Path(mam["bundle"]["instructions"]).read_text()
+    assert mam["client"]["stopped"] is True and in_client(world, mam["infohash"])
