@@ -112,7 +112,8 @@ class _Publish:
         self.dry_run = request.dry_run
         self.journal = None if self.dry_run else Journal.open(self.source, self.targets)
         self.out_dir = None if self.dry_run else output_folder(factory, request, self.journal)
-        self.fields: dict = {}
+        self.fields: dict = {}  # Gazelle target → UploadFields as a dict
+        self.audio_problems: dict[str, list] = {}  # why format/bitrate could not be read
         self.mam_description: str | None = None
         self.asin: str | None = None
         self.torrents: dict[str, dict] = {}  # name → {"path", "infohash", "data"}
@@ -144,8 +145,7 @@ class _Publish:
                 self._metadata()
             with self._step("preflight"):
                 specs, plan = self._preflight()
-            pending = [n for n in self.targets if not (journal and journal.is_done(f"upload:{n}"))]
-            if not self.dry_run and pending and not self.ui.confirm(
+            if not self.dry_run and not self.ui.confirm(
                     f"Publish {self.source.name} to {', '.join(self.targets)}?"):
                 raise OperationFailed("cancelled: nothing was hashed or uploaded")
             if journal is not None:
@@ -197,16 +197,24 @@ class _Publish:
             from mktint.workflows.description import render_description
 
             self.ui.step(f"metadata: Audnexus book {self.asin}")
-            book = self.factory.service("audnexus", "audnexus").book(self.asin)
-            book_fields = fields_from_book(book, render_description)
-            self.mam_description = book_fields.get("description")
+            try:
+                book = self.factory.service("audnexus", "audnexus").book(self.asin)
+            except NotFound as e:
+                if self.request.asin:
+                    raise
+                # An ASIN read from the folder name may be wrong: the flags can still do.
+                self.ui.warn(f"the ASIN {self.asin} in the folder name: {e.message}; "
+                             "continuing without Audnexus metadata")
+                self.asin, book = None, None
+            if book is not None:
+                book_fields = fields_from_book(book, render_description)
+                self.mam_description = book_fields.get("description")
         gazelle = self.of_kind("gazelle")
         inspection = None
         if gazelle and not ("format" in given and "bitrate" in given):
             from mktint.audio.inspect import inspect_path
 
             inspection = inspect_path(self.source)
-        self.audio_problems: dict[str, list] = {}
         for name in gazelle:
             flavour = self.factory.service(name, "gazelle").flavour
             fields, problems = build_fields(flavour, book=book_fields, given=given,

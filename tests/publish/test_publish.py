@@ -235,3 +235,16 @@ def test_mam_only_without_an_asin_needs_no_metadata(world, book, tmp_path):
     assert mam["bundle"]["description"] is None and mam["bundle"]["asin"] is None
     assert "mktint mam prepare --asin" in Path(mam["bundle"]["instructions"]).read_text()
     assert mam["client"]["stopped"] is True and in_client(world, mam["infohash"])
+
+
+def test_an_unknown_asin_from_the_folder_name_is_a_warning_given_by_flag_an_error(world, book):
+    folder = book.rename(book.with_name("Jane Doe - A Quiet Book {ASIN.B0UNKNOWN1}"))
+    flags = ["--title", "Jane Doe - A Quiet Book", "--year", "2020", "--tags", "fiction",
+             "--description", "A quiet book, read aloud."]
+    run = invoke("publish", folder, "--to", "red", "--dry-run", "--json", *flags)
+    assert run.exit_code == 0, run.stderr
+    assert "the ASIN B0UNKNOWN1 in the folder name" in run.stderr
+    assert run.json()["targets"][0]["upload"]["derived"]["title"] == "Jane Doe - A Quiet Book"
+    given = invoke("publish", folder, "--to", "red", "--dry-run", "--asin", "B0UNKNOWN1", *flags)
+    assert given.exit_code == 5 and "publish stopped at step metadata" in given.stderr
+    assert world.red.uploads == []
