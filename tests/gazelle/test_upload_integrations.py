@@ -84,3 +84,13 @@ def test_a_bad_asin_is_a_usage_error_before_any_request(world, flavour, tmp_path
     bad = invoke("red", "upload", torrent, "-s", flavour, "--asin", "nope", "--yes")
     assert bad.exit_code == 2 and "ASIN" in bad.stderr
     assert audnexus.log == [] and site.requests == []
+
+
+def test_mixed_bitrates_are_never_averaged(world, flavour, tmp_path, mp3s):
+    site, _ = world
+    torrent, data = make_release(tmp_path, flavour, mp3s["64"])
+    shutil.copyfile(mp3s["320"], data / "02.mp3")
+    run = invoke("red", "upload", torrent, "-s", flavour, "--asin", HAIL_MARY, "--yes")
+    assert run.exit_code == 2
+    assert "--format: not given and not readable from the audio files (mixed bitrates" in run.stderr
+    assert site.uploads == []
