@@ -45,7 +45,7 @@ def publish(state: AppState, path: Path, targets: tuple[str, ...], client: str |
     Examples:
       mktint publish "/data/Andy Weir - Project Hail Mary {ASIN.B08G9PRS1K}" --to red --dry-run
       mktint publish ./Book --to red --to mam --asin B08G9PRS1K --yes
-      mktint publish ./Book --to ops --tags science.fiction --yes --json | jq '.targets[].url'
+      mktint publish ./Book --to ops --tags science.fiction --yes --json | jq -r '.targets[].upload.url'
     """
     from mktint.workflows.publish import PublishRequest, publish as run_publish
 
