@@ -1,9 +1,103 @@
-"""`mktint publish` — not built yet."""
+"""`mktint publish`: from a folder to seeding uploads, in one resumable command (thin CLI)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
 
 import click
 
+from mktint.cli.options import complete_service_names, json_option, pass_state
+from mktint.cli.state import AppState
+from mktint.cli.upload_options import given_fields, pop_options, upload_metadata_options
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def publish() -> None:
-    """Not built yet."""
-    raise click.ClickException("mktint publish is not built yet")
+
+@click.command(short_help="From a folder to a seeding upload, in one command.")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--to", "targets", multiple=True, required=True, metavar="TRACKER",
+              shell_complete=complete_service_names(("gazelle", "mam")),
+              help="A tracker service to publish to (red, ops, mam); repeat for several.")
+@click.option("--client", metavar="NAME", shell_complete=complete_service_names(("qbittorrent",)),
+              help="qBittorrent service to seed from (default: [defaults] client).")
+@upload_metadata_options
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the .torrent files go (default: [defaults] output_dir, else the "
+                   "state folder next to the journal).")
+@click.option("--dry-run", is_flag=True,
+              help="Every check and a dry-run upload (dryrun=1); writes and uploads nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Publish without asking for confirmation.")
+@json_option
+@pass_state
+def publish(state: AppState, path: Path, targets: tuple[str, ...], client: str | None,
+            output_dir: Path | None, dry_run: bool, yes: bool, **options) -> None:
+    """Publish PATH: metadata, preflight, one hashing pass, uploads, seeding.
+
+    Steps: metadata (Audnexus by --asin or the ASIN in the folder name; flags override;
+    format and bitrate read from the audio files) → preflight of every target, all
+    problems at once, before hashing → one hashing pass for all targets → upload to each
+    Gazelle target → add to qBittorrent (save path: PATH's parent, no recheck) → MAM
+    targets: the upload bundle, added to the client stopped with the tag mam-pending.
+
+    A journal in the state folder records each finished step: after a failure, run the
+    same command again to resume. A finished upload is never repeated.
+
+    \b
+    Examples:
+      mktint publish "/data/Andy Weir - Project Hail Mary {ASIN.B08G9PRS1K}" --to red --dry-run
+      mktint publish ./Book --to red --to mam --asin B08G9PRS1K --yes
+      mktint publish ./Book --to ops --tags science.fiction --yes --json | jq -r '.targets[].upload.url'
+    """
+    from mktint.workflows.publish import PublishRequest, publish as run_publish
+
+    metadata = pop_options(options)
+    request = PublishRequest(path=path, targets=list(targets), asin=metadata["asin"],
+                             client=client, given=given_fields(metadata),
+                             output_dir=output_dir, dry_run=dry_run)
+    result = run_publish(state.factory, request, _Reporter(state, yes))
+    out = state.output
+    out.emit(result, lambda: _human(out, result))
+
+
+class _Reporter:
+    """Progress per step on stderr; the hashing bar; the confirmation question."""
+
+    def __init__(self, state: AppState, yes: bool):
+        self.out = state.output
+        self.yes = yes
+
+    def step(self, text: str) -> None:
+        self.out.info(f"publish: {text}")
+
+    def warn(self, text: str) -> None:
+        self.out.warn(text)
+
+    @contextlib.contextmanager
+    def hashing(self, total: int):
+        with self.out.progress("Hashing", total) as bar:
+            yield bar.advance
+
+    def confirm(self, question: str) -> bool:
+        return self.out.confirm(question, assume_yes=self.yes)
+
+
+def _human(out, result: dict) -> None:
+    for target in result["targets"]:
+        upload, client, bundle = target["upload"], target["client"], target["bundle"]
+        rows = [("target", target["name"]), ("torrent", target["torrent"]),
+                ("infohash", target["infohash"])]
+        if upload:
+            rows.append(("upload", "dry run accepted" if upload.get("dry_run") else upload.get("url")))
+        if bundle:
+            rows.append(("bundle", bundle.get("folder")))
+        if client:
+            rows.append(("client", f"{client['service']}: {client['status']}"
+                         + (" (stopped, tags " + ",".join(client["tags"]) + ")" if client["stopped"] else "")))
+        out.record(rows)
+        if client and client["stopped"]:
+            out.info(f"{target['name']}: upload by hand (see {bundle['instructions']}), then "
+                     f"start seeding: mktint qbit start {target['infohash']}")
+        out.line()
+    if result["dry_run"]:
+        out.success("dry run: every check passed; nothing was written or uploaded")
+    else:
+        out.success(f"published; journal: {result['journal']}")

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from mktint.cli.options import json_option, pass_state, service_option
+from mktint.cli.upload_options import upload_metadata_options
 from mktint.cli.state import AppState
 
 gazelle_service = service_option("gazelle", "red",
@@ -280,77 +281,53 @@ def download(state: AppState, torrent_id: int, output_path: Path | None, force: 
 
 # -- upload -------------------------------------------------------------------------------
 
-def _text_option(text: str | None, file: Path | None, flag: str) -> str | None:
-    from mktint.core.errors import UsageError
-
-    if text is not None and file is not None:
-        raise UsageError(f"give {flag} or {flag}-file, not both")
-    if file is None:
-        return text
-    try:
-        return file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read {flag}-file {file}: {e}") from None
+def _data_path(torrent_file: Path, meta, data: Path | None) -> Path | None:
+    """The data the torrent was made from: --data, else the torrent's name next to it."""
+    if data is not None:
+        return data
+    beside = torrent_file.parent / meta.name
+    return beside if beside.exists() else None
 
 
-def _fields(state: AppState, options: dict):
-    """UploadFields from --asin (Audnexus) overridden by the flags given."""
+def _fields(state: AppState, options: dict, flavour: str, data: Path | None):
+    """UploadFields from --asin (Audnexus), the flags, and the audio files in ``data``."""
+    from mktint.cli.upload_options import given_fields
     from mktint.core.asin import validate_asin
-    from mktint.workflows.gazelle_upload import UploadFields, fields_from_book
+    from mktint.workflows.gazelle_upload import build_fields, fields_from_book
 
-    values: dict = {}
+    book = {}
     if options["asin"]:
         asin = validate_asin(options["asin"])
-        book = state.factory.service("audnexus", "audnexus").book(asin)
-        values.update(fields_from_book(book))
-    description = _text_option(options["description"], options["description_file"], "--description")
-    release_desc = _text_option(options["release_desc"], options["release_desc_file"], "--release-desc")
-    given = {
-        "title": options["title"], "year": options["year"], "format": options["format"],
-        "bitrate": options["bitrate"], "other_bitrate": options["other_bitrate"],
-        "tags": [t.strip() for t in options["tags"].split(",") if t.strip()] if options["tags"] else None,
-        "description": description, "release_desc": release_desc, "image": options["image"],
-        "category": options["category"], "group_id": options["group_id"],
-        "request_id": options["request_id"],
-    }
-    values.update({k: v for k, v in given.items() if v is not None})
-    return UploadFields(vbr=options["vbr"], **values)
+        book = fields_from_book(state.factory.service("audnexus", "audnexus").book(asin))
+    given = given_fields(options)
+    inspection = None
+    if data is not None and not ("format" in given and "bitrate" in given):
+        from mktint.audio.inspect import inspect_path
+
+        inspection = inspect_path(data)
+    return build_fields(flavour, book=book, given=given, inspection=inspection)
 
 
 @red.command(short_help="Upload safely: preflight, dupe check, never twice.")
 @click.argument("torrent_file", metavar="TORRENT",
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--title", help='Group title, by convention "Author - Title".')
-@click.option("--year", type=int, help="Year of the release.")
-@click.option("--format", "format", metavar="FORMAT", help="MP3, FLAC, AAC, AC3 or DTS.")
-@click.option("--bitrate", metavar="BITRATE",
-              help="One of the site's bitrates, e.g. 320, V0 (VBR), Other (RED has no 64).")
-@click.option("--other-bitrate", metavar="TEXT", help="The bitrate with --bitrate Other, e.g. 64.")
-@click.option("--vbr", is_flag=True, help='With --bitrate Other: the bitrate is variable (" (VBR)").')
-@click.option("--tags", metavar="A,B", help="Comma-separated tags, e.g. fantasy,science.fiction.")
-@click.option("--description", metavar="TEXT", help="Group description (BBCode, 10+ characters).")
-@click.option("--description-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the group description from a file.")
-@click.option("--release-desc", metavar="TEXT", help="Torrent (release) description.")
-@click.option("--release-desc-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the release description from a file.")
-@click.option("--image", metavar="URL", help="Cover image URL.")
-@click.option("--category", default="audiobooks", show_default=True, metavar="NAME",
-              help="Category: audiobooks, music, applications, e-books, e-learning-videos, comedy, comics.")
-@click.option("--group-id", type=int, help="Add the torrent to this existing group.")
-@click.option("--request-id", type=int, help="Fill this request.")
-@click.option("--asin", metavar="ASIN", help="Fill title, year, description, image and tags from Audnexus.")
+@upload_metadata_options
+@click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
+              help="The data TORRENT was made from, to read format and bitrate "
+                   "(default: the torrent's name next to TORRENT, if there).")
 @click.option("--dry-run", is_flag=True, help="Let the site validate (dryrun=1); upload nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Upload without asking for confirmation.")
 @gazelle_service
 @json_option
 @pass_state
 def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool, yes: bool,
-           **options) -> None:
+           data_path: Path | None, **options) -> None:
     """Upload TORRENT safely: preflight, duplicate check, one upload, never twice.
 
     Every problem with the torrent or the flags is reported before any request (exit 2 for
-    a bad flag, 1 for a torrent that breaks a tracker rule). A torrent already on the site
+    a bad flag, 1 for a torrent that breaks a tracker rule). --format and --bitrate, when
+    not given, are read from the audio files of the data (--data, else the torrent's name
+    next to TORRENT). A torrent already on the site
     exits 6 with its URL. If the site rewrote the torrent, its copy is saved next to TORRENT
     as NAME.SERVICE.torrent: seed that file.
 
@@ -377,8 +354,9 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
     except (ValueError, KeyError, TypeError, IndexError) as e:
         raise UsageError(f"{torrent_file} is not a valid .torrent file: {e}") from None
     client = _client(state, service_name)
-    fields = _fields(state, options)
-    flow.raise_problems(flow.preflight(client, meta, fields), client.name)
+    fields, problems = _fields(state, options, client.flavour,
+                               _data_path(torrent_file, meta, data_path))
+    flow.raise_problems(problems + flow.preflight(client, meta, fields), client.name)
 
     if not dry_run and not out.confirm(
             f"Upload {torrent_file.name} to {client.name} as {fields.title!r}?", assume_yes=yes):

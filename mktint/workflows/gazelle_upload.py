@@ -131,6 +131,35 @@ def preflight(target, metainfo, fields: UploadFields) -> list[Problem]:
     return problems
 
 
+def form_problems(target, fields: UploadFields) -> list[Problem]:
+    """The form rules of :func:`preflight` alone (for checks made before a torrent exists)."""
+    return _form_problems(fields, _flavour_of(target)[0])
+
+
+def build_fields(flavour: str, *, book: dict | None = None, given: dict | None = None,
+                 inspection=None) -> tuple[UploadFields, list[Problem]]:
+    """UploadFields from Audnexus values, overridden by the flags ``given``; format and
+    bitrate not given are read from ``inspection`` (a :class:`mktint.audio.inspect.Inspection`
+    of the data) for this flavour. Returns the fields and why the audio could not tell."""
+    given = given or {}
+    values = {**(book or {}), **given}
+    problems: list[Problem] = []
+    if inspection is not None and not ("format" in given and "bitrate" in given):
+        audio = inspection.upload_values(flavour)
+        if "error" in audio:
+            problems.append(Problem("--format", f"not given and not readable from the audio "
+                                    f"files ({audio['error']}); give --format and --bitrate"))
+        else:
+            values.setdefault("format", audio["format"])
+            if "bitrate" not in given:
+                values["bitrate"] = audio["bitrate"]
+                if audio["bitrate"] == "Other":
+                    values.setdefault("other_bitrate", audio["other_bitrate"])
+                    if audio["vbr"]:
+                        values.setdefault("vbr", True)
+    return UploadFields(**values), problems
+
+
 def _torrent_problems(meta, source: str, limit: int, flavour: Flavour) -> list[Problem]:
     problems = []
     if not meta.is_v1_only:

@@ -50,6 +50,16 @@ def upload_url(factory, service: str = "mam") -> str:
     return factory.service_config(service, "mam")["url"].rstrip("/") + UPLOAD_PATH
 
 
+def check_bundle_folder(source: Path, output_dir: Path, *, force: bool = False) -> Path:
+    """The bundle folder for ``source``; Conflict if it exists (unless ``force``)."""
+    folder = bundle_folder(source, Path(output_dir))
+    if folder.exists() and not force:
+        raise Conflict(f"{folder} already exists", hint="pass --force to replace its files")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} exists and is not a folder")
+    return folder
+
+
 def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = None,
                  force: bool = False, progress=None, service: str = "mam") -> Bundle:
     """Build the torrent and the bundle folder for ``source`` (a file or folder)."""
@@ -60,11 +70,7 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
     if not source.exists():
         raise NotFound(f"{source} does not exist")
     asin = validate_asin(asin) if asin else None
-    folder = bundle_folder(source, Path(output_dir))
-    if folder.exists() and not force:
-        raise Conflict(f"{folder} already exists", hint="pass --force to replace its files")
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder} exists and is not a folder")
+    folder = check_bundle_folder(source, output_dir, force=force)
     url = upload_url(factory, service)
     spec = resolve_target(factory, service)  # a missing announce or passkey fails before hashing
     plan = scan(source)
@@ -75,10 +81,21 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
 
         book = factory.service("audnexus", "audnexus").book(asin)
         description = render_description(book)
+    torrent = write_torrent(folder, source, created.data)
+    return write_bundle(folder, source, torrent, created.infohash, description, url, asin)
 
+
+def write_torrent(folder: Path, source: Path, data: bytes) -> Path:
+    """The bundle's .torrent (the folder is made if missing), written atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     torrent = folder / f"{source.name}.torrent"
-    paths.atomic_write(torrent, created.data)
+    paths.atomic_write(torrent, data, mode=0o600)  # the announce URL is personal
+    return torrent
+
+
+def write_bundle(folder: Path, source: Path, torrent: Path, infohash: str,
+                 description: str | None, url: str, asin: str | None) -> Bundle:
+    """description.txt (or none) and UPLOAD.txt next to an already written ``torrent``."""
     description_path = None
     if description is not None:
         description_path = folder / DESCRIPTION_FILE
@@ -86,9 +103,9 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
     elif (folder / DESCRIPTION_FILE).exists():
         (folder / DESCRIPTION_FILE).unlink()  # --force without --asin: no stale description
     instructions = folder / INSTRUCTIONS_FILE
-    paths.atomic_write(instructions, instructions_text(source, torrent, created.infohash,
+    paths.atomic_write(instructions, instructions_text(source, torrent, infohash,
                                                        description_path, url))
-    return Bundle(folder, torrent, created.infohash, description_path, instructions, url, asin)
+    return Bundle(folder, torrent, infohash, description_path, instructions, url, asin)
 
 
 def instructions_text(source: Path, torrent: Path, infohash: str, description: Path | None,

@@ -205,54 +205,6 @@ def test_upload_without_yes_and_without_a_terminal_refuses(site, flavour, tmp_pa
     assert site.uploads == []
 
 
-def test_upload_asin_fills_fields_from_audnexus_and_flags_override(site, flavour, tmp_path,
-                                                                    monkeypatch):
-    """--asin goes through the Audnexus contract (stand-ins for the client and renderer)."""
-    import dataclasses
-    import sys
-    import types
-    from types import SimpleNamespace
-
-    from mktint.core import kinds
-
-    asked = []
-
-    class FakeAudnexus:
-        def __init__(self, config, credentials):
-            pass
-
-        def book(self, asin, region=None):
-            asked.append(asin)
-            return SimpleNamespace(asin=asin, title="A Quiet Book", subtitle=None,
-                                   authors=["Jane Doe"], year=2019, genres=["Literary Fiction"],
-                                   tags=[], image="https://img.example/cover.jpg")
-
-        def close(self):
-            pass
-
-    services = types.ModuleType("tests_fake_audnexus")
-    services.FakeAudnexus = FakeAudnexus
-    description = types.ModuleType("mktint.workflows.description")
-    description.render_description = lambda book, chapters=None, template=None: \
-        f"[b]{book.title}[/b] by {book.authors[0]}"
-    monkeypatch.setitem(sys.modules, "tests_fake_audnexus", services)
-    monkeypatch.setitem(sys.modules, "mktint.workflows.description", description)
-    monkeypatch.setitem(kinds.KINDS, "audnexus", dataclasses.replace(
-        kinds.KINDS["audnexus"], client="tests_fake_audnexus:FakeAudnexus"))
-    path = write_torrent(tmp_path, flavour)
-    bitrate = ["--bitrate", "64"] if flavour == "ops" else ["--bitrate", "Other", "--other-bitrate", "64"]
-    run = invoke("red", "upload", path, "-s", flavour, "--asin", "b002uzmlxm", "--format", "MP3",
-                 *bitrate, "--year", "2021", "--yes", "--json")
-    assert run.exit_code == 0, run.stderr
-    assert asked == ["B002UZMLXM"]
-    form = site.uploads[0]
-    assert form["title"] == "Jane Doe - A Quiet Book" and form["year"] == "2021"
-    assert form["album_desc"] == "[b]A Quiet Book[/b] by Jane Doe"
-    assert form["image"] == "https://img.example/cover.jpg" and form["tags"] == "literary.fiction"
-    bad = invoke("red", "upload", path, "-s", flavour, "--asin", "nope", "--yes")
-    assert bad.exit_code == 2 and "ASIN" in bad.stderr
-
-
 def test_source_rewritten_by_the_site_means_seeding_its_copy(site, flavour, tmp_path, config_file):
     # A service configured with a source the site does not use: the site answers
     # source:false and hands out a rewritten torrent.

@@ -1,0 +1,250 @@
+"""`mktint publish` end to end: the Gazelle, Audnexus and MAM emulators, a live
+qbittorrent-nox, real MP3s; failures at each step and the resumes that follow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mktint.core import paths
+from mktint.workflows import gazelle_upload
+from tests.emulators.audnexus import HAIL_MARY
+from tests.publish.conftest import RED_PASSKEY
+from tests.qbit.helpers import wait_for
+from tests.support.cli import invoke
+
+
+def publish(book, *extra):
+    return invoke("publish", book, "--to", "red", "--to", "mam", "--yes", "--json", *extra)
+
+
+def journal_files():
+    folder = paths.state_dir() / "publish"
+    return sorted(folder.glob("*.json")) if folder.exists() else []
+
+
+def count_hashing(monkeypatch):
+    """Count hashing passes (calls of the torrent engine's create)."""
+    from mktint.torrent import create as engine
+
+    calls = []
+    real = engine.create
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "create", counted)
+    return calls
+
+
+def in_client(world, infohash):
+    client = world.client()
+    try:
+        return client.torrents(hashes=[infohash])
+    finally:
+        client.close()
+
+
+def test_publish_to_red_and_mam(world, book, tmp_path, monkeypatch):
+    hashing = count_hashing(monkeypatch)
+    out = tmp_path / "out"
+    run = publish(book, "-o", out)
+    assert run.exit_code == 0, run.stderr
+    assert len(hashing) == 1  # one pass for both targets
+    result = run.json()
+    red, mam = result["targets"]
+    assert set(red) == {"name", "torrent", "infohash", "upload", "bundle", "client"}
+    assert result["dry_run"] is False and result["journal"] == str(journal_files()[0])
+
+    # metadata: Audnexus by the ASIN in the folder name; format/bitrate from the MP3s
+    assert [r["path"] for r in world.audnexus.log] == [f"/books/{HAIL_MARY}"]
+    [form] = world.red.uploads
+    assert form["title"] == "Andy Weir - Project Hail Mary" and form["year"] == "2021"
+    assert (form["format"], form["bitrate"], form["other_bitrate"]) == ("MP3", "Other", "64")
+    assert form["tags"] == "science.fiction.fantasy,science.fiction,hard.science.fiction"
+    assert red["upload"]["torrent_id"] == 1001 and red["upload"]["url"].endswith("torrentid=1001")
+    assert red["torrent"] == str(out / f"{book.name}.red.torrent")
+    assert (Path(red["torrent"]).stat().st_mode & 0o777) == 0o600  # its announce has the passkey
+
+    # seeding on RED: added started, save path the folder's parent, client category/tags
+    [seeding] = in_client(world, red["infohash"])
+    assert seeding["save_path"].rstrip("/") == str(book.parent)
+    assert seeding["category"] == "audiobooks" and "mktint" in seeding["tags"]
+    settled = wait_for(red["infohash"], lambda t: not t["state"].startswith("checking"))
+    assert settled["state"] in ("stalledUP", "uploading", "queuedUP")  # seeding, no recheck
+    assert red["client"]["status"] == "added" and red["client"]["stopped"] is False
+
+    # MAM: the bundle (nothing sent to MAM), the torrent added stopped with mam-pending
+    assert world.mam.requests == []
+    bundle = out / f"{book.name}.mam-upload"
+    assert mam["torrent"] == str(bundle / f"{book.name}.torrent")
+    assert "Ryland Grace" in (bundle / "description.txt").read_text()
+    assert mam["infohash"] in (bundle / "UPLOAD.txt").read_text()
+    [waiting] = in_client(world, mam["infohash"])
+    assert "mam-pending" in waiting["tags"]
+    assert wait_for(mam["infohash"], lambda t: t["state"].startswith("stopped"))["state"] == "stoppedUP"
+    assert mam["client"]["stopped"] is True and mam["upload"] is None
+
+    # a rerun has nothing left to do: no upload, no hashing, the same summary
+    again = publish(book, "-o", out)
+    assert again.exit_code == 0, again.stderr
+    assert len(world.red.uploads) == 1 and len(hashing) == 1
+    assert again.json() == result
+    assert RED_PASSKEY not in run.stdout + run.stderr + again.stdout + again.stderr
+
+
+def test_a_torrent_the_site_rewrote_is_seeded_from_the_sites_copy(world, book, config_file):
+    # A source the site does not use: the site rewrites the torrent (another infohash).
+    config_file(world.config.read_text().replace("[services.red]\n", '[services.red]\nsource = "OLD"\n'))
+    run = invoke("publish", book, "--to", "red", "--yes", "--json")
+    assert run.exit_code == 0, run.stderr
+    [red] = run.json()["targets"]
+    upload = red["upload"]
+    assert upload["rewritten"] is True and red["infohash"] == upload["infohash"] != upload["local_infohash"]
+    assert red["torrent"].endswith(".red.site.torrent") and Path(red["torrent"]).exists()
+    assert red["client"]["infohash"] == red["infohash"]
+    assert in_client(world, red["infohash"]) and in_client(world, upload["local_infohash"]) == []
+
+
+def test_client_down_after_the_upload_exits_7_and_a_rerun_completes_without_a_second_upload(
+        world_own_client, book, monkeypatch):
+    world = world_own_client
+    real_upload = gazelle_upload.upload
+
+    def upload_then_client_dies(*args, **kwargs):
+        outcome = real_upload(*args, **kwargs)
+        world.qbit.stop()
+        return outcome
+
+    monkeypatch.setattr(gazelle_upload, "upload", upload_then_client_dies)
+    run = invoke("publish", book, "--to", "red", "--yes")
+    assert run.exit_code == 7, run.stderr
+    [journal] = journal_files()
+    assert "publish stopped at step client:red" in run.stderr and str(journal) in run.stderr
+    assert len(world.red.uploads) == 1
+
+    monkeypatch.setattr(gazelle_upload, "upload", real_upload)
+    world.qbit.start()
+    again = invoke("publish", book, "--to", "red", "--yes", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert len(world.red.uploads) == 1  # the upload was not repeated
+    [red] = again.json()["targets"]
+    assert red["client"]["status"] == "added" and in_client(world, red["infohash"])
+
+
+def test_a_crash_between_hashing_and_upload_resumes_without_hashing_again(world, book, monkeypatch):
+    hashing = count_hashing(monkeypatch)
+    real_upload = gazelle_upload.upload
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash before the request")
+
+    monkeypatch.setattr(gazelle_upload, "upload", crash)
+    run = invoke("publish", book, "--to", "red", "--yes")
+    assert run.exit_code == 1 and "simulated crash" in run.stderr
+    [path] = journal_files()
+    steps = json.loads(path.read_text())["steps"]
+    assert steps["torrents"]["status"] == "done" and steps["upload:red"]["status"] == "started"
+    assert world.red.uploads == []
+
+    monkeypatch.setattr(gazelle_upload, "upload", real_upload)
+    again = invoke("publish", book, "--to", "red", "--yes", "--json", "--tags", "changed.later")
+    assert again.exit_code == 0, again.stderr
+    assert len(hashing) == 1 and len(world.red.uploads) == 1
+    assert "flags of this run are ignored" in again.stderr  # the torrents exist already
+    assert world.red.uploads[0]["tags"] == "science.fiction.fantasy,science.fiction,hard.science.fiction"
+    assert "the last run was cut off" in again.stderr
+    [red] = again.json()["targets"]
+    assert red["upload"]["recovered"] is False and red["client"]["status"] == "added"
+
+
+def test_resume_after_upload_started_finds_the_torrent_on_the_site(world, book, monkeypatch):
+    real_upload = gazelle_upload.upload
+
+    def crash_after_the_site_stored_it(*args, **kwargs):
+        real_upload(*args, **kwargs)
+        raise RuntimeError("simulated crash after the upload")
+
+    monkeypatch.setattr(gazelle_upload, "upload", crash_after_the_site_stored_it)
+    assert invoke("publish", book, "--to", "red", "--yes").exit_code == 1
+    assert len(world.red.uploads) == 1
+
+    monkeypatch.setattr(gazelle_upload, "upload", real_upload)
+    again = invoke("publish", book, "--to", "red", "--yes", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert len(world.red.uploads) == 1  # found by infohash: no second upload
+    assert "it had landed" in again.stderr
+    [red] = again.json()["targets"]
+    assert red["upload"]["recovered"] is True and red["upload"]["torrent_id"] == 1001
+    assert in_client(world, red["infohash"])
+
+
+def test_dry_run_checks_everything_and_leaves_no_trace(world, book, monkeypatch):
+    run = publish(book, "--dry-run")
+    assert run.exit_code == 0, run.stderr
+    result = run.json()
+    assert result["dry_run"] is True and result["journal"] is None
+    red, mam = result["targets"]
+    assert red["upload"]["dry_run"] is True and red["upload"]["derived"]["dryrun"] is True
+    assert red["torrent"] is None and red["client"] is None and len(red["infohash"]) == 40
+    assert mam["bundle"] is None and mam["client"] is None
+    assert world.red.uploads == []
+    assert [r.action for r in world.red.requests].count("upload") == 1  # the dryrun=1 request
+    assert journal_files() == [] and not (paths.state_dir() / "publish").exists()
+    assert in_client(world, red["infohash"]) == [] and in_client(world, mam["infohash"]) == []
+    assert not list(book.parent.glob("*.torrent"))
+
+
+def test_preflight_reports_every_problem_before_hashing(world, book, config_file, monkeypatch):
+    from tests.support.httpserver import free_port
+
+    hashing = count_hashing(monkeypatch)
+    config_file("".join(line for line in world.config.read_text().splitlines(keepends=True)
+                        if not line.startswith("announce"))
+                .replace(world.qbit.url, f"http://127.0.0.1:{free_port()}"))
+    monkeypatch.delenv("MKTINT_RED_API_KEY")
+    (book / ("x" * 200 + ".mp3")).write_bytes(b"\0")
+    run = invoke("publish", book, "--to", "red", "--to", "mam", "--tags", "Not A Tag", "--yes")
+    assert run.exit_code == 2, run.stderr  # a bad flag outranks the rest
+    for expected in ("red: --tags: tags use lower-case", "red: no API key stored",
+                     "red: path has 252 characters, more than 180",
+                     "mam: no announce URL configured", "client qb:"):
+        assert expected in run.stderr, run.stderr
+    assert "cannot publish, 5 problems (nothing was hashed or uploaded)" in run.stderr
+    assert hashing == [] and world.red.requests == []
+    assert journal_files() == [] and "journal" not in run.stderr  # nothing to resume
+
+
+def test_a_client_that_is_down_before_anything_starts_exits_7_with_nothing_done(
+        world_own_client, book, monkeypatch):
+    hashing = count_hashing(monkeypatch)
+    world_own_client.qbit.stop()
+    run = invoke("publish", book, "--to", "red", "--yes")
+    assert run.exit_code == 7, run.stderr
+    assert "client qb: cannot reach qb" in run.stderr and "1 problem " in run.stderr
+    assert hashing == [] and world_own_client.red.uploads == [] and journal_files() == []
+
+
+def test_mam_only_without_an_asin_needs_no_metadata(world, book, tmp_path):
+    plain = book.rename(book.with_name("Some Book"))
+    run = invoke("publish", plain, "--to", "mam", "--yes", "--json", "-o", tmp_path / "out")
+    assert run.exit_code == 0, run.stderr
+    [mam] = run.json()["targets"]
+    assert world.audnexus.log == [] and world.mam.requests == [] and world.red.requests == []
+    assert mam["bundle"]["description"] is None and mam["bundle"]["asin"] is None
+    assert "mktint mam prepare --asin" in Path(mam["bundle"]["instructions"]).read_text()
+    assert mam["client"]["stopped"] is True and in_client(world, mam["infohash"])
+
+
+def test_an_unknown_asin_from_the_folder_name_is_a_warning_given_by_flag_an_error(world, book):
+    folder = book.rename(book.with_name("Jane Doe - A Quiet Book {ASIN.B0UNKNOWN1}"))
+    flags = ["--title", "Jane Doe - A Quiet Book", "--year", "2020", "--tags", "fiction",
+             "--description", "A quiet book, read aloud."]
+    run = invoke("publish", folder, "--to", "red", "--dry-run", "--json", *flags)
+    assert run.exit_code == 0, run.stderr
+    assert "the ASIN B0UNKNOWN1 in the folder name" in run.stderr
+    assert run.json()["targets"][0]["upload"]["derived"]["title"] == "Jane Doe - A Quiet Book"
+    given = invoke("publish", folder, "--to", "red", "--dry-run", "--asin", "B0UNKNOWN1", *flags)
+    assert given.exit_code == 5 and "publish stopped at step metadata" in given.stderr
+    assert world.red.uploads == []
