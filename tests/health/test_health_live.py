@@ -11,7 +11,7 @@ from tests.emulators.gazelle import gazelle_emulator
 from tests.emulators.mam import mam_server
 from tests.support.cli import invoke
 from tests.support.httpserver import free_port, silent_socket
-from tests.support.qbittorrent import PASSWORD, QbtServer, make_torrent, write_qbit_config
+from tests.support.qbittorrent import PASSWORD, make_torrent, running_server, write_qbit_config
 
 RED_KEY = "red-api-key-0123456789abcdef"
 
@@ -33,10 +33,8 @@ def tsv(run) -> list[list[str]]:
 @pytest.fixture(scope="module")
 def qbt_server(tmp_path_factory):
     """A server of this module's own: the shared one may hold other tests' errored torrents."""
-    server = QbtServer(tmp_path_factory.mktemp("qbt-health"))
-    server.start()
-    yield server
-    server.stop()
+    with running_server(tmp_path_factory.mktemp("qbt-health")) as server:
+        yield server
 
 
 @pytest.fixture
