@@ -11,7 +11,7 @@ from tests.emulators.gazelle import gazelle_emulator
 from tests.emulators.mam import mam_server
 from tests.support.cli import invoke
 from tests.support.httpserver import free_port, silent_socket
-from tests.support.qbittorrent import PASSWORD, make_torrent, running_server, write_qbit_config
+from tests.support.qbittorrent import PASSWORD, make_torrent, running_server, use_qbit
 
 RED_KEY = "red-api-key-0123456789abcdef"
 
@@ -39,9 +39,7 @@ def qbt_server(tmp_path_factory):
 
 @pytest.fixture
 def qb(qbt_server, config_file, monkeypatch):
-    write_qbit_config(config_file, qbt_server)
-    monkeypatch.setenv("MKTINT_QB_PASSWORD", PASSWORD)
-    return qbt_server
+    return use_qbit(config_file, monkeypatch, qbt_server)
 
 
 def test_qbittorrent_ok_in_every_output_form(qb):
@@ -92,9 +90,12 @@ def test_qbittorrent_free_space_against_min_free(qb):
     assert "overall: WARNING" in run.stderr
 
 
-def test_qbittorrent_errored_torrent_is_a_warning(qbittorrent_fresh, config_file, monkeypatch, tmp_path):
-    write_qbit_config(config_file, qbittorrent_fresh)
-    monkeypatch.setenv("MKTINT_QB_PASSWORD", PASSWORD)
+@pytest.fixture
+def qb_fresh(qbittorrent_fresh, config_file, monkeypatch):
+    return use_qbit(config_file, monkeypatch, qbittorrent_fresh)
+
+
+def test_qbittorrent_errored_torrent_is_a_warning(qb_fresh, tmp_path):
     torrent, infohash = make_torrent(tmp_path / "data", "book.m4b")
     # Where the torrent's file should be there is a directory: the check fails with a file error.
     (tmp_path / "data" / "book.m4b").unlink()
@@ -115,11 +116,9 @@ def test_qbittorrent_errored_torrent_is_a_warning(qbittorrent_fresh, config_file
     assert [t["state"] for t in listed if t["hash"] == infohash] == ["error"]
 
 
-def test_qbittorrent_stopped_is_critical(qbittorrent_fresh, config_file, monkeypatch):
-    write_qbit_config(config_file, qbittorrent_fresh)
-    monkeypatch.setenv("MKTINT_QB_PASSWORD", PASSWORD)
+def test_qbittorrent_stopped_is_critical(qb_fresh):
     assert invoke("health", "-s", "qb").exit_code == 0
-    qbittorrent_fresh.stop()
+    qb_fresh.stop()
     run = invoke("health", "--json", "-s", "qb")
     assert run.exit_code == 2
     result = only(run)
@@ -131,8 +130,7 @@ def test_qbittorrent_stopped_is_critical(qbittorrent_fresh, config_file, monkeyp
     assert "overall: CRITICAL" in run.stderr
 
 
-def test_qbittorrent_wrong_password_is_critical(qbittorrent_fresh, config_file, monkeypatch):
-    write_qbit_config(config_file, qbittorrent_fresh)
+def test_qbittorrent_wrong_password_is_critical(qb_fresh, monkeypatch):
     monkeypatch.setenv("MKTINT_QB_PASSWORD", "wrong-password-0000")
     run = invoke("health", "--json", "-s", "qb")
     assert run.exit_code == 2, run.stdout

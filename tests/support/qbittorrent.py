@@ -138,6 +138,13 @@ def write_qbit_config(config_file, server: QbtServer, name: str = "qb", extra: s
                        f'url = "{server.url}"\nusername = "{USERNAME}"\n{extra}')
 
 
+def use_qbit(config_file, monkeypatch, server: QbtServer) -> QbtServer:
+    """Make ``server`` the default client, service ``qb``, its password in the environment."""
+    write_qbit_config(config_file, server)
+    monkeypatch.setenv("MKTINT_QB_PASSWORD", PASSWORD)
+    return server
+
+
 # -- .torrent files for tests -------------------------------------------------------------
 
 def make_torrent(folder: Path, name: str, content: bytes | None = None,
