@@ -48,8 +48,24 @@ raw_option = click.option("--raw", is_flag=True,
                           help="Print the server's JSON answer unchanged.")
 
 
+def lookup_options(command):
+    """The options every Audnexus lookup takes: --region, --refresh, --raw, --json, -s."""
+    for option in (pass_state, _service(), json_option, raw_option, refresh_option, region_option):
+        command = option(command)
+    return command
+
+
 def _client(state: AppState, service_name: str):
     return state.factory.service(service_name, "audnexus")
+
+
+def _lookup(state: AppState, service_name: str, raw: bool, what: str, *args):
+    """``client.<what>(*args)``; with --raw, print ``client.<what>_raw(*args)`` and return None."""
+    client = _client(state, service_name)
+    if raw:
+        state.output.print_json(getattr(client, f"{what}_raw")(*args))
+        return None
+    return getattr(client, what)(*args)
 
 
 def _check_asin(asin: str) -> str:
@@ -114,12 +130,7 @@ def _book_pairs(b) -> list[tuple[str, object]]:
 @book.command()
 @click.argument("asin", metavar="ASIN|FOLDER")
 @click.option("--chapters", "with_chapters", is_flag=True, help="Also fetch and show the chapters.")
-@region_option
-@refresh_option
-@raw_option
-@json_option
-@_service()
-@pass_state
+@lookup_options
 def show(state: AppState, asin: str, with_chapters: bool, region: str | None, refresh: bool,
          raw: bool, service_name: str) -> None:
     """Show a book's metadata.
@@ -168,12 +179,7 @@ def show(state: AppState, asin: str, with_chapters: bool, region: str | None, re
 
 @book.command()
 @click.argument("asin", metavar="ASIN|FOLDER")
-@region_option
-@refresh_option
-@raw_option
-@json_option
-@_service()
-@pass_state
+@lookup_options
 def chapters(state: AppState, asin: str, region: str | None, refresh: bool, raw: bool,
              service_name: str) -> None:
     """List a book's chapters (exit 5 when the server has none yet).
@@ -185,22 +191,15 @@ def chapters(state: AppState, asin: str, region: str | None, refresh: bool, raw:
     """
     _check_raw(state, raw)
     asin = _check_asin(asin)
-    client = _client(state, service_name)
-    if raw:
-        state.output.print_json(client.chapters_raw(asin, region, refresh))
+    found = _lookup(state, service_name, raw, "chapters", asin, region, refresh)
+    if found is None:
         return
-    found = client.chapters(asin, region, refresh)
     state.output.emit(found, lambda: _print_chapters(state, found))
 
 
 @book.command()
 @click.argument("asin")
-@region_option
-@refresh_option
-@raw_option
-@json_option
-@_service()
-@pass_state
+@lookup_options
 def author(state: AppState, asin: str, region: str | None, refresh: bool, raw: bool,
            service_name: str) -> None:
     """Show an author by ASIN.
@@ -214,11 +213,9 @@ def author(state: AppState, asin: str, region: str | None, refresh: bool, raw: b
 
     _check_raw(state, raw)
     asin = validate_asin(asin)
-    client = _client(state, service_name)
-    if raw:
-        state.output.print_json(client.author_raw(asin, region, refresh))
+    found = _lookup(state, service_name, raw, "author", asin, region, refresh)
+    if found is None:
         return
-    found = client.author(asin, region, refresh)
 
     def human() -> None:
         pairs = [("ASIN", found.asin), ("Name", found.name), ("Genres", ", ".join(found.genres)),
@@ -234,12 +231,7 @@ def author(state: AppState, asin: str, region: str | None, refresh: bool, raw: b
 
 @book.command()
 @click.argument("name", nargs=-1, required=True)
-@region_option
-@refresh_option
-@raw_option
-@json_option
-@_service()
-@pass_state
+@lookup_options
 def authors(state: AppState, name: tuple[str, ...], region: str | None, refresh: bool, raw: bool,
             service_name: str) -> None:
     """Find authors by name (at least 2 characters; up to 25 matches).
@@ -252,12 +244,10 @@ def authors(state: AppState, name: tuple[str, ...], region: str | None, refresh:
     from mktint.core.output import Column
 
     _check_raw(state, raw)
-    client = _client(state, service_name)
     query = " ".join(name)
-    if raw:
-        state.output.print_json(client.search_authors_raw(query, region, refresh))
+    found = _lookup(state, service_name, raw, "search_authors", query, region, refresh)
+    if found is None:
         return
-    found = client.search_authors(query, region, refresh)
     state.output.emit(found, lambda: state.output.table(
         found, [Column("asin", "ASIN"), Column("name", "NAME")]))
     if not found:
@@ -266,12 +256,7 @@ def authors(state: AppState, name: tuple[str, ...], region: str | None, refresh:
 
 @book.command()
 @click.argument("query", nargs=-1, required=True)
-@region_option
-@refresh_option
-@raw_option
-@json_option
-@_service()
-@pass_state
+@lookup_options
 def search(state: AppState, query: tuple[str, ...], region: str | None, refresh: bool, raw: bool,
            service_name: str) -> None:
     """Search books by title or author (newer Audnexus servers; up to 10 matches).
@@ -284,12 +269,10 @@ def search(state: AppState, query: tuple[str, ...], region: str | None, refresh:
     from mktint.core.output import Column
 
     _check_raw(state, raw)
-    client = _client(state, service_name)
     text = " ".join(query)
-    if raw:
-        state.output.print_json(client.search_books_raw(text, region, refresh))
+    found = _lookup(state, service_name, raw, "search_books", text, region, refresh)
+    if found is None:
         return
-    found = client.search_books(text, region, refresh)
     rows = [{"asin": b.asin, "title": b.title, "authors": ", ".join(b.authors), "year": b.year,
              "runtime_minutes": b.runtime_minutes} for b in found]
     state.output.emit(found, lambda: state.output.table(rows, [

@@ -82,6 +82,9 @@ class GazelleSite:
     url: str = ""
     username: str = "tester"
     user_id: int = 4242
+    userstats: dict = field(default_factory=lambda: {
+        "uploaded": 123456789012, "downloaded": 2345678901, "ratio": 52.63, "requiredratio": 0.6,
+        "class": "Power User"})
     requests: list[Logged] = field(default_factory=list)
     uploads: list[dict] = field(default_factory=list)  # the form of every stored upload
     groups: dict[int, dict] = field(default_factory=dict)
@@ -280,8 +283,7 @@ class Handler(QuietHandler):
         self.ok({"username": escape(site.username), "id": site.user_id, "authkey": "authkey-0f0f0f0f",
                  "passkey": site.passkey, "api_version": "2.0",
                  "notifications": {"messages": 0, "notifications": 0},
-                 "userstats": {"uploaded": 123456789012, "downloaded": 2345678901,
-                               "ratio": 52.63, "requiredratio": 0.6, "class": "Power User"}})
+                 "userstats": dict(site.userstats)})
 
     def action_browse(self, query, body) -> None:
         words = query.get("searchstr", "").lower().split()

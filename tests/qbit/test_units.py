@@ -14,7 +14,7 @@ from mktint.core.errors import UsageError
 from mktint.services.qbittorrent import vocab
 from mktint.services.qbittorrent.client import QBittorrentClient, normalise, require_hashes
 from mktint.services.qbittorrent.metainfo import BadTorrent, magnet_id, torrent_id
-from tests.support.qbittorrent import bencode
+from mktint.torrent.bencode import encode as bencode
 
 
 def test_versions_compare_as_ints_not_strings():

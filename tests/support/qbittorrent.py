@@ -8,6 +8,7 @@ ports with a throw-away profile (REFERENCE.md §1); DHT, LSD, PeX and UPnP are o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -16,9 +17,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
+from mktint.torrent.bencode import encode as bencode
 from tests.support.httpserver import free_port
 
 USERNAME = "admin"
@@ -106,20 +109,27 @@ class QbtServer:
         self.start()
 
 
+@contextlib.contextmanager
+def running_server(root: Path) -> Iterator[QbtServer]:
+    """A server with its profile under ``root``, started now and stopped at the end."""
+    server = QbtServer(root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def qbittorrent(tmp_path_factory):
-    server = QbtServer(tmp_path_factory.mktemp("qbt-shared"))
-    server.start()
-    yield server
-    server.stop()
+    with running_server(tmp_path_factory.mktemp("qbt-shared")) as server:
+        yield server
 
 
 @pytest.fixture
 def qbittorrent_fresh(tmp_path):
-    server = QbtServer(tmp_path / "qbt")
-    server.start()
-    yield server
-    server.stop()
+    with running_server(tmp_path / "qbt") as server:
+        yield server
 
 
 def write_qbit_config(config_file, server: QbtServer, name: str = "qb", extra: str = "") -> Path:
@@ -128,22 +138,14 @@ def write_qbit_config(config_file, server: QbtServer, name: str = "qb", extra: s
                        f'url = "{server.url}"\nusername = "{USERNAME}"\n{extra}')
 
 
-# -- .torrent files for tests (bencoded here; the torrent engine lives elsewhere) ---------
+def use_qbit(config_file, monkeypatch, server: QbtServer) -> QbtServer:
+    """Make ``server`` the default client, service ``qb``, its password in the environment."""
+    write_qbit_config(config_file, server)
+    monkeypatch.setenv("MKTINT_QB_PASSWORD", PASSWORD)
+    return server
 
-def bencode(value) -> bytes:
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    if isinstance(value, dict):
-        items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in value.items())
-        return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
-    raise TypeError(type(value))
 
+# -- .torrent files for tests -------------------------------------------------------------
 
 def make_torrent(folder: Path, name: str, content: bytes | None = None,
                  announce: str = "http://127.0.0.1:9/announce", piece_length: int = 16384) -> tuple[Path, str]:
