@@ -8,6 +8,7 @@ error messages, JSON output — passes through :func:`redact`.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Any, Mapping
 
@@ -33,6 +34,17 @@ def register(secret: str | None) -> None:
         _secrets.add(secret)
         # Longest first, so a secret containing another is masked whole.
         _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+
+
+# A path segment or query value of an announce URL that looks like a personal key
+# (RED/OPS/MAM passkeys are 32 letters and digits).
+_URL_KEY = re.compile(r"(?<=[/=])([A-Za-z0-9_-]{16,})(?=[/?&#]|$)")
+
+
+def register_url_secrets(url: str | None) -> None:
+    """Register the passkey-like parts of a tracker URL read from a file or a server."""
+    for match in _URL_KEY.finditer(url or ""):
+        register(match.group(1))
 
 
 def redact(text: Any) -> str:

@@ -12,8 +12,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from mktint.torrent import bencode
+from mktint.core import redact
 from mktint.core.errors import OperationFailed
+from mktint.torrent import bencode
 
 MIN_PIECE_LENGTH = 16 * 1024
 MAX_PIECE_LENGTH = 64 * 1024 * 1024
@@ -146,6 +147,9 @@ class Metainfo:
             _require(isinstance(tier, list) and all(isinstance(u, bytes) for u in tier),
                      "'announce-list' is not a list of lists of URLs")
             tiers.append([text(u) for u in tier])
+        # Announce URLs carry personal passkeys: mask them wherever they are shown.
+        for url in [announce, *(u for tier in tiers for u in tier)]:
+            redact.register_url_secrets(url)
         seeds = top.get(b"url-list", [])
         if isinstance(seeds, bytes):
             seeds = [seeds] if seeds else []

@@ -31,3 +31,13 @@ def test_json_output_and_log_records_are_redacted(caplog):
         logger.debug("url %s", "https://t/passkey-0123456789/x")
     assert "passkey-0123456789" not in caplog.text
     assert "https://t/***/x" in caplog.text
+
+
+def test_passkeys_in_tracker_urls_are_registered():
+    redact.register_url_secrets("https://flacsfor.me/0123456789abcdef0123456789abcdef/announce")
+    redact.register_url_secrets("https://t.example/announce.php?passkey=ABCDEFGHIJ0123456789&x=1")
+    redact.register_url_secrets("https://tracker.example/announce")
+    text = redact.redact("https://flacsfor.me/0123456789abcdef0123456789abcdef/announce "
+                         "https://t.example/announce.php?passkey=ABCDEFGHIJ0123456789&x=1")
+    assert text == "https://flacsfor.me/***/announce https://t.example/announce.php?passkey=***&x=1"
+    assert redact.redact("https://tracker.example/announce") == "https://tracker.example/announce"

@@ -288,3 +288,16 @@ def test_mam_announce_placeholder_needs_a_stored_passkey(tree, config_file, memo
     run = invoke("torrent", "create", tree, "--target", "mam", "-o", tmp_path / "m.torrent")
     assert run.exit_code == 0, run.stderr
     assert "passkey-mam-0000000001" not in run.stdout + run.stderr
+
+
+def test_info_never_prints_the_passkey_of_an_announce_url(tree, tmp_path):
+    passkey = "passkey0123456789abcdef01234567"
+    out = tmp_path / "p.torrent"
+    made = invoke("torrent", "create", tree, "-o", out, "--source", "RED",
+                  "-a", f"https://flacsfor.me/{passkey}/announce")
+    assert made.exit_code == 0, made.stderr
+    for args in (("torrent", "info", out), ("torrent", "info", out, "--json")):
+        run = run_subprocess(*args)
+        assert run.exit_code == 0, run.stderr
+        assert passkey not in run.stdout + run.stderr
+        assert "https://flacsfor.me/***/announce" in run.stdout

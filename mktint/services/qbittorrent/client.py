@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 from typing import Iterable, Sequence
 
+from mktint.core import redact
 from mktint.core.errors import Conflict, NotFound, ProtocolError, UsageError
 from mktint.core.http import json_body
 from mktint.services.qbittorrent import metainfo, vocab
@@ -49,7 +50,7 @@ def _tags(text) -> list[str]:
 
 def normalise(t: dict) -> dict:
     """One torrent of torrents/info in mktint's stable shape."""
-    return {
+    row = {
         "hash": t.get("hash"),
         "name": t.get("name"),
         "state": vocab.state_name(t.get("state", "")),
@@ -69,6 +70,8 @@ def normalise(t: dict) -> dict:
         "amount_left": t.get("amount_left"),
         "tracker": t.get("tracker") or "",
     }
+    redact.register_url_secrets(row["tracker"])  # announce URLs carry passkeys
+    return row
 
 
 def _join(hashes: Iterable[str]) -> str:
@@ -168,6 +171,7 @@ class QBittorrentClient(QBittorrentSession):
         rows = []
         for t in json_body(response, self.name):
             url = t.get("url", "")
+            redact.register_url_secrets(url)  # announce URLs carry passkeys
             rows.append({"url": url, "tier": t.get("tier"),
                          "status": TRACKER_STATUS.get(t.get("status"), str(t.get("status"))),
                          "pseudo": url.startswith(PSEUDO_TRACKER_PREFIX),
