@@ -4,6 +4,8 @@ traceback, and never hammer the server (at most MAX_ATTEMPTS tries of one reques
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mktint.core.http import MAX_ATTEMPTS
@@ -11,6 +13,7 @@ from tests.faults.conftest import COMMANDS
 from tests.support.cli import invoke
 from tests.support.httpserver import QuietHandler, serve, silent_socket
 
+INTERNAL_ERROR = re.compile(r"unexpected \w+:")  # mktint.cli.errors' report of a bug
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 HTML_200 = "<!DOCTYPE html><html><body>Checking your browser before accessing...</body></html>"
 
@@ -65,7 +68,7 @@ MODES = {  # mode → allowed exit codes
 
 def assert_clean_failure(run, exit_codes: set[int], service: str) -> dict:
     assert run.exit_code in exit_codes, (run.exit_code, run.stderr)
-    assert "Traceback" not in run.stderr and "unexpected" not in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and not INTERNAL_ERROR.search(run.stderr), run.stderr
     error = run.error_json()
     assert error["code"] != "internal", error
     assert error["service"] == service, error
@@ -107,3 +110,33 @@ def test_nothing_listening_is_temporary(kind, point_services_at):
     run = invoke(*argv)
     error = assert_clean_failure(run, {7}, service)
     assert "cannot reach" in error["message"]
+
+
+class BrokenLogin(QuietHandler):
+    """qBittorrent whose login answers badly: every request is refused with 403 (no
+    session) and auth/login gets ``server.login_answer``."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.server.paths.append(self.path.split("?")[0])
+        self.send_body(403, "Forbidden", "text/plain")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.read_body()
+        self.server.paths.append(self.path.split("?")[0])
+        if self.path.startswith("/api/v2/auth/login"):
+            self.send_body(*self.server.login_answer)
+        else:
+            self.send_body(403, "Forbidden", "text/plain")
+
+
+@pytest.mark.parametrize("answer, exit_code", [
+    ((502, HTML_502, "text/html"), 7),
+    ((503, "", "text/plain"), 7),
+    ((200, HTML_200, "text/html"), 1),
+])
+def test_qbittorrent_login_answered_badly_is_sent_once(answer, exit_code, point_services_at):
+    with serve(BrokenLogin, login_answer=answer, paths=[]) as server:
+        point_services_at(server.url)
+        run = invoke("qbit", "list", "--json")
+    assert_clean_failure(run, {exit_code}, "qb")
+    assert server.paths.count("/api/v2/auth/login") == 1, server.paths  # never retried
