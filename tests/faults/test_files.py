@@ -97,3 +97,29 @@ def test_file_cut_short_by_another_process_while_hashing_is_detected(big_file, t
     assert proc.returncode == 1, stderr
     assert "changed while it was being hashed" in stderr and "Traceback" not in stderr
     assert stdout == "" and not output.exists()
+
+
+# Tests run as root, and root may write into any folder whatever its mode bits: a
+# read-only folder must come from a read-only *file system*. /proc and /sys are mounted in
+# every Linux container and refuse new files even to root. (As another user, a 0555
+# folder does the same: tests/torrent/test_cli_torrent.py::test_read_only_output_folder_fails_cleanly.)
+READ_ONLY_FOLDERS = [Path("/proc"), Path("/sys")] if os.geteuid() == 0 else []
+
+
+@pytest.mark.skipif(not READ_ONLY_FOLDERS, reason="needs root: see the comment above")
+@pytest.mark.parametrize("folder", READ_ONLY_FOLDERS, ids=str)
+@pytest.mark.parametrize("command", ["create", "retarget"])
+def test_writers_into_a_read_only_file_system_fail_cleanly(command, folder, tmp_path):
+    from tests.support.cli import invoke
+    from tests.support.qbittorrent import make_torrent
+
+    torrent, _ = make_torrent(tmp_path / "data", "ro-check.bin")
+    target = folder / "mktint-ro-check.torrent"
+    args = (["torrent", "create", tmp_path / "data" / "ro-check.bin"] if command == "create"
+            else ["torrent", "retarget", torrent, "--source", "OPS"])
+    run = invoke(*args, "-o", target, "--json")
+    assert run.exit_code == 1, run.stderr
+    error = run.error_json()
+    assert "cannot write" in error["message"] and str(folder) in error["message"]
+    assert error.get("hint") and "Traceback" not in run.stderr
+    assert not target.exists()
