@@ -9,7 +9,7 @@ import re
 import string
 
 import tomli_w
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mktint.core import config
@@ -49,6 +49,8 @@ def load_text(tmp_path, text: str):
 
 @FIXTURE_SETTINGS
 @given(doc=documents)
+@example(doc={"services": {"x": {"kind": []}}})  # found by this test: was a TypeError
+@example(doc={"services": {"red": {"kind": {"a": 1}}}})
 def test_config_loader_on_random_toml_documents_raises_only_config_errors(tmp_path, doc):
     try:
         loaded = load_text(tmp_path, tomli_w.dumps(doc))
