@@ -71,3 +71,22 @@ def test_random_arguments_give_a_documented_exit_and_no_traceback(services, argv
     assert run.exit_code in DOCUMENTED_EXITS, (argv, run.exit_code, run.stderr)
     assert "Traceback" not in run.stderr, (argv, run.stderr)
     assert not INTERNAL_ERROR.search(run.stderr), (argv, run.stderr)
+
+
+@pytest.mark.parametrize("kind, argv", [
+    ("qbittorrent", ["qbit", "list", "-s", "x"]),
+    ("gazelle", ["red", "whoami", "-s", "x"]),
+    ("audnexus", ["book", "show", HAIL_MARY, "-s", "x"]),
+    ("mam", ["mam", "status", "-s", "x"]),
+])
+def test_a_service_without_a_url_is_a_config_error(kind, argv, config_file, monkeypatch):
+    # Found by the random test above: `config unset services.qb.url`, then any qbit command
+    # crashed with an AttributeError.
+    config_file(f'[services.x]\nkind = "{kind}"\n')
+    monkeypatch.setenv("MKTINT_X_API_KEY", "red-api-key-unused0123")
+    monkeypatch.setenv("MKTINT_X_MAM_ID", "mam-id-unused0123")
+    run = invoke(*argv, "--json")
+    assert run.exit_code == 3, run.stderr
+    error = run.error_json()
+    assert error["code"] == "config" and "no URL configured for service 'x'" in error["message"]
+    assert "services.x.url" in error["hint"]
