@@ -24,7 +24,9 @@ COMMANDS = [
     ("torrent", "info"), ("torrent", "verify"), ("torrent", "retarget"),
     ("book", "show"), ("book", "chapters"), ("book", "authors"), ("book", "description"),
     ("qbit", "list"), ("qbit", "info"), ("qbit", "stop"), ("qbit", "tracker"),
-    ("config", "get"), ("config", "set"), ("config", "unset"),
+    ("config", "get"), ("config", "set"), ("config", "unset"), ("config", "show"),
+    ("torrent", "create"), ("book", "inspect"), ("book", "fix-paths"), ("auth", "status"),
+    ("qbit", "add"), ("qbit", "remove"), ("mam", "prepare"),
 ]
 
 
@@ -42,7 +44,8 @@ def argument_lists(draw):
     group, name = draw(st.sampled_from(COMMANDS))
     token = st.one_of(
         st.sampled_from(TOKENS[(group, name)]),
-        st.sampled_from(["--json", "-", "--", "bad.torrent", "garbage", ".", "0", "-1", "1e9",
+        st.sampled_from(["--json", "-", "--", "bad.torrent", "garbage", "book", "book/01.mp3", ".",
+                         "0", "-1", "1e9", "red", "mam", "--yes",
                          HAIL_MARY, "a" * 40, "us", "zz", "services.qb.url", "defaults.client",
                          "http://127.0.0.1:1/", "{passkey}"]),
         st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
@@ -60,6 +63,8 @@ def services(config_file, monkeypatch, tmp_path):
         monkeypatch.chdir(tmp_path)
         (tmp_path / "bad.torrent").write_bytes(b"d4:infod4:name")
         (tmp_path / "garbage").write_bytes(b"\xff" * 64)
+        (tmp_path / "book").mkdir()
+        (tmp_path / "book" / "01.mp3").write_bytes(b"ID3" + b"\0" * 300)
         yield
 
 
