@@ -118,7 +118,10 @@ def test_no_secret_leaks_from_any_command_group_with_debug(world, tmp_path):
     for args, result in runs:
         assert "Traceback" not in result.stderr, (args, result.stderr)
     assert any("debug:" in r.stderr for _, r in runs), "the --debug trace never ran"
-    failed = [(a, r.exit_code, r.stderr[-300:]) for a, r in runs if r.exit_code != 0]
+    # health speaks the monitoring codes: 1 is WARNING (the shared qbittorrent-nox may
+    # hold other tests' stalled torrents), still a full run of every check.
+    failed = [(a, r.exit_code, r.stderr[-300:]) for a, r in runs
+              if r.exit_code != 0 and not (a[0] == "health" and r.exit_code == 1)]
     assert not failed  # every command did its work: nothing passes by failing early
 
     # The passkeys did reach the .torrent files the user asked for (so the check above is
