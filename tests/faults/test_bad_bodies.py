@@ -9,6 +9,7 @@ import re
 import pytest
 
 from mktint.core.http import MAX_ATTEMPTS
+from tests.emulators.audnexus import audnexus_emulator
 from tests.faults.conftest import COMMANDS
 from tests.support.cli import invoke
 from tests.support.httpserver import QuietHandler, serve, silent_socket
@@ -140,3 +141,17 @@ def test_qbittorrent_login_answered_badly_is_sent_once(answer, exit_code, point_
         run = invoke("qbit", "list", "--json")
     assert_clean_failure(run, {exit_code}, "qb")
     assert server.paths.count("/api/v2/auth/login") == 1, server.paths  # never retried
+
+
+@pytest.mark.parametrize("mode", ["truncated_json", "html_200", "cut_body"])
+def test_a_bad_audnexus_answer_is_never_cached(mode, config_file, isolated_home):
+    with serve(FaultHandler, mode=mode, paths=[]) as server:
+        config_file(f'[services.audnexus]\nurl = "{server.url}"\n')  # cache on (24 h)
+        assert invoke("book", "show", "B08G9PRS1K", "--json").exit_code in MODES[mode]
+    cache = isolated_home / ".cache" / "mktint"
+    assert not [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".lock"]
+    # The check looks in the right place: a good answer is cached there.
+    with audnexus_emulator() as good:
+        config_file(f'[services.audnexus]\nurl = "{good.url}"\n')
+        assert invoke("book", "show", "B08G9PRS1K", "--json").exit_code == 0
+    assert [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".lock"]
