@@ -229,8 +229,14 @@ def info(state, file) -> None:
     from mktint.core.output import Column
     from mktint.core.units import human_size
 
+    from mktint.workflows.targets import mask_announce
+
     _, meta = _load(file)
     data = meta.to_dict()
+    # Passkeys of configured trackers are masked: this output ends up in logs and pastes.
+    data["announce"] = meta.announce and mask_announce(state.factory, meta.announce)
+    data["announce_list"] = [[mask_announce(state.factory, url) for url in tier]
+                             for tier in meta.announce_list]
 
     def human() -> None:
         tty = state.output.stdout_is_tty
@@ -240,8 +246,8 @@ def info(state, file) -> None:
              else meta.total_size),
             ("piece_length", human_size(meta.piece_length) if tty else meta.piece_length),
             ("piece_count", meta.piece_count), ("private", meta.private), ("source", meta.source),
-            ("announce", meta.announce),
-            ("announce_list", " | ".join(",".join(t) for t in meta.announce_list) or None),
+            ("announce", data["announce"]),
+            ("announce_list", " | ".join(",".join(t) for t in data["announce_list"]) or None),
             ("web_seeds", meta.web_seeds or None), ("comment", meta.comment),
             ("created_by", meta.created_by), ("creation_date", meta.creation_date),
             ("files", len(meta.files))])

@@ -6,7 +6,8 @@ import re
 
 from mktint.core.errors import UsageError
 
-ASIN_PATTERN = r"(?:B[0-9A-Z]{9}|\d{9}[0-9X])"
+# [0-9], not \d: \d also matches other scripts' digits, which no ASIN holds.
+ASIN_PATTERN = r"(?:B[0-9A-Z]{9}|[0-9]{9}[0-9X])"
 _ASIN = re.compile(rf"^{ASIN_PATTERN}$")
 # Tried in order: {ASIN.B0XXXXXXXX}, [B0XXXXXXXX] or (B0XXXXXXXX), then a bare token.
 _IN_NAME = (

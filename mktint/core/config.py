@@ -147,7 +147,7 @@ def validate(doc: dict[str, Any], location: Path) -> None:
         kind = table.get("kind", BUILTIN_SERVICES.get(name, {}).get("kind"))
         if kind is None:
             fail(f"{where}.kind", "missing; allowed: " + ", ".join(KINDS))
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             fail(f"{where}.kind", f"unknown kind {kind!r}; allowed: " + ", ".join(KINDS))
         allowed = fields_of(kind)
         for key, value in table.items():

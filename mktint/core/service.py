@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from mktint.core.config import ServiceConfig
+from mktint.core.config import ServiceConfig, env_name
+from mktint.core.errors import ConfigError
 from mktint.core.credentials import Credentials
 from mktint.core.http import HttpClient
 
 
 class ServiceClient(HttpClient):
     def __init__(self, config: ServiceConfig, credentials: Credentials):
+        if not config.get("url"):
+            raise ConfigError(f"no URL configured for service {config.name!r}",
+                              service=config.name,
+                              hint=f"mktint config set services.{config.name}.url URL "
+                                   f"(or set {env_name(config.name, 'URL')})")
         super().__init__(config.name, config["url"], timeout=config.get("timeout"),
                          verify_tls=config.get("verify_tls", True))
         self.config = config

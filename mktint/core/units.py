@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from mktint.core.errors import UsageError
 
@@ -13,7 +14,8 @@ _UNITS = {
     "g": 1024**3, "gb": 1000**3, "gib": 1024**3,
     "t": 1024**4, "tb": 1000**4, "tib": 1024**4,
 }
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+# ASCII digits only (\d would take any script's digits); Fraction keeps any byte count exact.
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE | re.ASCII)
 
 
 def parse_size(text: str, *, what: str = "size") -> int:
@@ -23,7 +25,7 @@ def parse_size(text: str, *, what: str = "size") -> int:
     if not match or unit not in _UNITS:
         raise UsageError(f"{what} {text!r} is not a size",
                          hint="use a number of bytes or a unit: 512KiB, 4MiB, 1.5GB, 2G")
-    return int(float(match.group(1)) * _UNITS[unit])
+    return int(Fraction(match.group(1)) * _UNITS[unit])
 
 
 def parse_rate(text: str, *, what: str = "rate") -> int:

@@ -9,6 +9,7 @@ login page is never mistaken for data and the cookie never travels anywhere else
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass
 from http.cookiejar import DefaultCookiePolicy
@@ -25,7 +26,7 @@ COOKIE_HINT = ("create a new session in MAM's Preferences → Security (it must 
                "ASN), then store it: mktint auth login {service} --secret MAM_ID")
 SEEDBOX_WAIT = 3600.0  # MAM allows one seedbox IP change per hour
 
-_SIZE = re.compile(r"^\s*([\d.,]+)\s*([KMGTPE]?i?B)?\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*([\d.,]+)\s*([KMGTPE]?i?B)?\s*$", re.IGNORECASE | re.ASCII)
 _FACTORS = {"": 1, "B": 1}
 for _i, _prefix in enumerate("KMGTPE", start=1):
     _FACTORS[f"{_prefix}IB"] = 1024 ** _i
@@ -37,7 +38,7 @@ def parse_mam_size(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return int(value)
+        return int(value) if math.isfinite(value) else None
     match = _SIZE.match(str(value))
     if not match:
         return None
@@ -45,7 +46,8 @@ def parse_mam_size(value: Any) -> int | None:
         number = float(match.group(1).replace(",", ""))
     except ValueError:
         return None
-    return round(number * _FACTORS[(match.group(2) or "").upper()])
+    size = number * _FACTORS[(match.group(2) or "").upper()]
+    return round(size) if math.isfinite(size) else None
 
 
 def _number(value: Any) -> float | None:

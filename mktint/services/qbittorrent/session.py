@@ -157,6 +157,9 @@ class QBittorrentSession(ServiceClient):
         if response.status_code == 403:
             raise AuthError(f"{self.name}: this IP is banned by qBittorrent after too many failed logins",
                             service=self.name, hint=BAN_HINT)
+        if response.status_code >= 500:  # a proxy in front of a restarting server, say
+            raise TemporaryError(f"{self.name}: qBittorrent answered HTTP {response.status_code} "
+                                 "to auth/login", service=self.name, hint="try again later")
         raise self._unexpected(response, "auth/login")
 
     def _relogin(self) -> None:

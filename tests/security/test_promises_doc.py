@@ -1,0 +1,14 @@
+"""docs/promises.md names the test holding each promise: every named test must exist."""
+
+import re
+
+from tests.support.cli import REPO
+
+
+def test_every_test_named_in_the_promises_exists():
+    text = (REPO / "docs" / "promises.md").read_text()
+    named = set(re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", text))
+    assert len(named) > 40
+    missing = [(path, name) for path, name in sorted(named)
+               if not re.search(rf"^def {name}\(", (REPO / path).read_text(), re.MULTILINE)]
+    assert missing == []
