@@ -229,14 +229,10 @@ def info(state, file) -> None:
     from mktint.core.output import Column
     from mktint.core.units import human_size
 
-    from mktint.workflows.targets import mask_announce
-
+    # Passkeys in announce URLs are registered with the redactor when the file is parsed,
+    # so every output below masks them: this output ends up in logs and pastes.
     _, meta = _load(file)
     data = meta.to_dict()
-    # Passkeys of configured trackers are masked: this output ends up in logs and pastes.
-    data["announce"] = meta.announce and mask_announce(state.factory, meta.announce)
-    data["announce_list"] = [[mask_announce(state.factory, url) for url in tier]
-                             for tier in meta.announce_list]
 
     def human() -> None:
         tty = state.output.stdout_is_tty

@@ -9,7 +9,6 @@ tracker and stored.
 
 from __future__ import annotations
 
-import re
 
 from mktint.core import redact
 from mktint.core.errors import ConfigError, UsageError
@@ -61,28 +60,3 @@ def preflight(factory, name: str, plan: FilePlan) -> list[str]:
             problems.append(f"{name}: path has {long.length} characters, more than {limit}: "
                             f"{long.path}")
     return problems
-
-
-def mask_announce(factory, url: str) -> str:
-    """``url`` for display, with the passkey of a configured tracker masked.
-
-    A URL that fits a tracker service's ``announce`` template shows ``***`` in place of
-    ``{passkey}``; a personal announce URL configured whole (MAM) is masked whole. Only the
-    config is read — no secret store — so showing a torrent stays cheap. A broken config
-    masks nothing more than the registered secrets.
-    """
-    try:
-        services = factory.config.services.values()
-    except ConfigError:
-        services = ()
-    for service in services:
-        template = service.get("announce") if service.kind in TARGET_KINDS else None
-        if not template:
-            continue
-        if "{passkey}" in template:
-            pattern = re.escape(template).replace(re.escape("{passkey}"), "[^/?#&]+")
-            if re.fullmatch(pattern, url):
-                return template.replace("{passkey}", redact.MASK)
-        elif url == template:
-            return redact.MASK
-    return redact.redact(url)
