@@ -39,13 +39,30 @@ class AppState:
             self.factory.close()
 
 
+class _DebugHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record is emitted (tests swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+
+    @property
+    def stream(self):
+        import sys
+
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def _enable_debug_trace() -> None:
     from mktint.core.redact import RedactingFilter
 
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter())
     logger = logging.getLogger("mktint")
-    if not any(isinstance(f, RedactingFilter) for h in logger.handlers for f in h.filters):
+    if not any(isinstance(h, _DebugHandler) for h in logger.handlers):
+        handler = _DebugHandler()
+        handler.addFilter(RedactingFilter())
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)

@@ -91,3 +91,14 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
     _, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 130
     assert "Traceback" not in stderr
+
+
+def test_debug_trace_follows_the_current_stderr_across_in_process_runs(config_file):
+    from tests.emulators.mam import mam_server
+
+    with mam_server() as mam:
+        config_file(f'[services.mam]\nurl = "{mam.url}"\n')
+        for _ in range(2):  # the second run must trace into its own stderr too
+            run = invoke("--debug", "mam", "status", env={"MKTINT_MAM_MAM_ID": mam.mam_id})
+            assert "debug: mktint.http: → GET" in run.stderr
+            assert mam.mam_id not in run.stderr
