@@ -140,7 +140,6 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
     """
     from mktint.core.errors import OperationFailed, UsageError
     from mktint.torrent import create as engine
-    from mktint.workflows import targets as tracker
 
     targets = list(dict.fromkeys(targets))
     if targets and (source or announce or not private):
@@ -151,7 +150,11 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
         shown = ", ".join(plan.skipped[:10]) + (" …" if len(plan.skipped) > 10 else "")
         state.output.warn(f"left out {len(plan.skipped)} hidden or junk file(s) "
                           f"(--include-hidden keeps them): {shown}")
-    problems = [p for t in targets for p in tracker.preflight(state.factory, t, plan)]
+    problems = []
+    if targets:  # the tracker code (config, credentials) only when it is needed
+        from mktint.workflows import targets as tracker
+
+        problems = [p for t in targets for p in tracker.preflight(state.factory, t, plan)]
     if problems:
         for problem in problems:
             state.output.error(problem)
