@@ -12,6 +12,7 @@ writes bench/results.json. Benchmarks are not tests: nothing here fails on a num
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import os
@@ -271,10 +272,52 @@ def bench_startup(quick: bool, repeat: int) -> dict:
     return with_ratios(interleaved(contenders, max(repeat, 10)), "python -c 'import click'")
 
 
+def bench_qbittorrent(quick: bool, repeat: int) -> dict:
+    from bench.qbit import bench_qbit
+
+    return bench_qbit(add=50 if quick else 200, list_=500 if quick else 2000, repeat=repeat)
+
+
+def bench_ratelimit(quick: bool, repeat: int) -> dict:
+    """30 ``mktint red whoami`` processes in a row against the Gazelle emulator (10 per 10 s)."""
+    from tests.emulators.gazelle import PERIOD, gazelle_emulator
+
+    requests, limit = 30, 10
+    minimum = (-(-requests // limit) - 1) * PERIOD  # the first `limit` at once, then `limit` per period
+    key = "red-api-key-0123456789abcdef"
+    times, rejected, answered = [], [], []
+    for _ in range(repeat):  # a fresh site and fresh limiter state each run
+        home = Path(tempfile.mkdtemp(prefix="mktint-bench-home-"))
+        try:
+            with gazelle_emulator("red", api_key=key, limit=limit) as site:
+                (home / "config.toml").write_text(f'[services.red]\nurl = "{site.url}"\n')
+                env = {**ENV, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+                       "XDG_STATE_HOME": str(home / "state"), "XDG_CACHE_HOME": str(home / "cache"),
+                       "MKTINT_CONFIG": str(home / "config.toml"), "MKTINT_RED_API_KEY": key}
+                started = time.perf_counter()
+                for _ in range(requests):
+                    timed_run([PY, "-m", "mktint", "red", "whoami", "--json"], env=env)
+                times.append(time.perf_counter() - started)
+                rejected.append(site.rate_limited)
+                answered.append(len(site.requests))
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+    result = {
+        "theoretical minimum": {"median_s": minimum, "runs_s": [minimum]},
+        f"{requests} x mktint red whoami": {
+            "median_s": statistics.median(times), "runs_s": [round(t, 4) for t in times],
+            "http_429": max(rejected), "requests_seen": max(answered)},
+    }
+    return {"limit": f"{limit} per {PERIOD:g} s", "requests": requests,
+            "results": with_ratios(result, "theoretical minimum")}
+
+
 SECTIONS = {
     "creation": bench_creation,
     "targets": bench_targets,
     "startup": bench_startup,
+    "qbittorrent": bench_qbittorrent,
+    "ratelimit": bench_ratelimit,
 }
 
 
@@ -304,6 +347,9 @@ def main() -> None:
     args = parser.parse_args()
     repeat = max(3, args.repeat)
     DATA.mkdir(parents=True, exist_ok=True)
+    # An installed package has its bytecode compiled (pip does it); this checkout may not
+    # (PYTHONDONTWRITEBYTECODE), and compiling on every start would be measured as start-up.
+    compileall.compile_dir(REPO / "mktint", quiet=1)
     report = {"machine": machine(), "quick": args.quick, "repeat": repeat,
               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "sections": {}}
     print(f"machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
@@ -317,12 +363,14 @@ def main() -> None:
             print(f"\n{name}: FAILED: {e}")
             continue
         section = report["sections"][name]
+        section["load_average"] = [round(x, 2) for x in os.getloadavg()]
         for key, value in section.items():
             if isinstance(value, dict) and any(isinstance(v, dict) and "median_s" in v for v in value.values()):
                 print(table(f"{name} / {key}", value))
         if any(isinstance(v, dict) and "median_s" in v for v in section.values()):
             print(table(name, section))
-        print(f"  ({time.perf_counter() - started:.0f} s)")
+        print(f"  ({time.perf_counter() - started:.0f} s; load average after: "
+              f"{' '.join(map(str, section['load_average']))})")
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
 
