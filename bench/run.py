@@ -279,35 +279,66 @@ def bench_qbittorrent(quick: bool, repeat: int) -> dict:
 
 
 def bench_ratelimit(quick: bool, repeat: int) -> dict:
-    """30 ``mktint red whoami`` processes in a row against the Gazelle emulator (10 per 10 s)."""
+    """30 requests to the Gazelle emulator (RED: 10 per 10 s), two ways.
+
+    - in one process: ``GazelleClient.index()`` 30 times in a row;
+    - 30 ``mktint red whoami`` processes started at once (the cross-process limiter).
+
+    A fresh emulator and fresh limiter state for every run. The theoretical minimum lets the
+    first 10 go at once and then 10 per 10 s; the emulator counts every 429 it answers.
+    """
     from tests.emulators.gazelle import PERIOD, gazelle_emulator
 
     requests, limit = 30, 10
-    minimum = (-(-requests // limit) - 1) * PERIOD  # the first `limit` at once, then `limit` per period
+    minimum = (-(-requests // limit) - 1) * PERIOD
     key = "red-api-key-0123456789abcdef"
-    times, rejected, answered = [], [], []
-    for _ in range(repeat):  # a fresh site and fresh limiter state each run
-        home = Path(tempfile.mkdtemp(prefix="mktint-bench-home-"))
-        try:
-            with gazelle_emulator("red", api_key=key, limit=limit) as site:
-                (home / "config.toml").write_text(f'[services.red]\nurl = "{site.url}"\n')
-                env = {**ENV, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
-                       "XDG_STATE_HOME": str(home / "state"), "XDG_CACHE_HOME": str(home / "cache"),
-                       "MKTINT_CONFIG": str(home / "config.toml"), "MKTINT_RED_API_KEY": key}
-                started = time.perf_counter()
-                for _ in range(requests):
-                    timed_run([PY, "-m", "mktint", "red", "whoami", "--json"], env=env)
-                times.append(time.perf_counter() - started)
-                rejected.append(site.rate_limited)
-                answered.append(len(site.requests))
-        finally:
-            shutil.rmtree(home, ignore_errors=True)
-    result = {
-        "theoretical minimum": {"median_s": minimum, "runs_s": [minimum]},
-        f"{requests} x mktint red whoami": {
-            "median_s": statistics.median(times), "runs_s": [round(t, 4) for t in times],
-            "http_429": max(rejected), "requests_seen": max(answered)},
-    }
+
+    def in_process(site, home: Path) -> None:
+        from mktint.core.config import ServiceConfig
+        from mktint.core.credentials import Credentials
+        from mktint.services.gazelle import GazelleClient
+
+        os.environ["XDG_STATE_HOME"] = str(home / "state")  # the limiter's window file
+        os.environ["MKTINT_BENCHRED_API_KEY"] = key
+        client = GazelleClient(ServiceConfig("benchred", "gazelle", {"url": site.url}, {}), Credentials())
+        for _ in range(requests):
+            client.index()
+        client.close()
+
+    def processes(site, home: Path) -> None:
+        (home / "config.toml").write_text(f'[services.red]\nurl = "{site.url}"\n')
+        env = {**ENV, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+               "XDG_STATE_HOME": str(home / "state"), "XDG_CACHE_HOME": str(home / "cache"),
+               "MKTINT_CONFIG": str(home / "config.toml"), "MKTINT_RED_API_KEY": key}
+        procs = [subprocess.Popen([PY, "-m", "mktint", "red", "whoami", "--json"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for _ in range(requests)]
+        failed = [p.stderr.read().decode(errors="replace") for p in procs if p.wait() != 0]
+        for p in procs:
+            p.stderr.close()
+        if failed:
+            raise RuntimeError(f"{len(failed)} whoami run(s) failed: {failed[0][-300:]}")
+
+    contenders = {f"{requests} x index() in one process": in_process,
+                  f"{requests} x mktint red whoami at once": processes}
+    runs = {name: [] for name in contenders}
+    for _ in range(repeat):
+        for name, run in contenders.items():
+            home = Path(tempfile.mkdtemp(prefix="mktint-bench-home-"))
+            try:
+                with gazelle_emulator("red", api_key=key, limit=limit) as site:
+                    started = time.perf_counter()
+                    run(site, home)
+                    runs[name].append((time.perf_counter() - started, site.rate_limited,
+                                       len(site.requests)))
+            finally:
+                shutil.rmtree(home, ignore_errors=True)
+    result = {"theoretical minimum": {"median_s": minimum, "runs_s": [minimum]}}
+    for name, figures in runs.items():
+        result[name] = {"median_s": statistics.median(t for t, _, _ in figures),
+                        "runs_s": [round(t, 4) for t, _, _ in figures],
+                        "http_429": max(r for _, r, _ in figures),
+                        "requests_seen": max(n for _, _, n in figures)}
     return {"limit": f"{limit} per {PERIOD:g} s", "requests": requests,
             "results": with_ratios(result, "theoretical minimum")}
 
@@ -324,18 +355,18 @@ SECTIONS = {
 # -- report ------------------------------------------------------------------------------
 
 def table(title: str, results: dict) -> str:
-    lines = [f"\n{title}", f"  {'contender':<28} {'median':>9} {'ratio':>7} {'peak RSS':>10}  extra"]
+    lines = [f"\n{title}", f"  {'contender':<38} {'median':>9} {'ratio':>7} {'peak RSS':>10}  extra"]
     for name, entry in results.items():
         if not isinstance(entry, dict) or "median_s" not in entry:
             continue
         extra = ""
         if "share_of_sha1_limit" in entry:
             extra = f"{entry['share_of_sha1_limit'] * 100:.0f}% of SHA-1 limit"
-        for key in ("elapsed_vs_minimum", "http_429"):
+        for key in ("http_429", "requests_seen", "torrents"):
             if key in entry:
                 extra += f" {key}={entry[key]}"
-        lines.append(f"  {name:<28} {entry['median_s']:>8.3f}s {entry['ratio']:>6.2f}x "
-                     f"{entry.get('peak_rss_mib', 0):>8.1f}Mi  {extra}")
+        rss = f"{entry['peak_rss_mib']:>8.1f}Mi" if "peak_rss_mib" in entry else f"{'-':>10}"
+        lines.append(f"  {name:<38} {entry['median_s']:>8.3f}s {entry['ratio']:>6.2f}x {rss}  {extra}")
     return "\n".join(lines)
 
 
