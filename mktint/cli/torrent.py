@@ -128,7 +128,7 @@ Examples:
               shell_complete=complete_service_names(TARGET_KINDS),
               help="Tracker service (red, ops, mam…) to make a torrent for; repeatable.")
 @click.option("--threads", type=click.IntRange(1, 256), metavar="N",
-              help="Hashing threads (default: CPU cores).")
+              help="At most N hashing threads (default: CPU cores).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @json_option
 @pass_state
@@ -263,7 +263,7 @@ Examples:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("data_path", type=click.Path())
 @click.option("--threads", type=click.IntRange(1, 256), metavar="N",
-              help="Hashing threads (default: CPU cores).")
+              help="At most N hashing threads (default: CPU cores).")
 @json_option
 @pass_state
 def verify(state, file, data_path, threads) -> None:

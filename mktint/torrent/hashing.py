@@ -69,6 +69,19 @@ def read_error(display: str, error: OSError) -> OperationFailed:
 
 
 CHUNK = 256 * 1024  # read and hashed while hot in the CPU cache
+# Below this average file size the work is opening, checking and closing files: Python code
+# under the GIL, which a second worker only fights over. One worker is faster there
+# (measured: 20,000 files of 4.5 KiB 0.59 s with one, 0.80 s with two; 64 KiB files 0.28 s
+# with one, 0.22 s with two).
+SMALL_FILE_AVERAGE = 32 * 1024
+
+
+def worker_count(sources: Sequence[Source], threads: int | None) -> int:
+    """How many workers to use: ``threads`` (default: the cores), one for small files."""
+    files = sum(1 for s in sources if s.length)
+    if files and sum(s.length for s in sources) // files < SMALL_FILE_AVERAGE:
+        return 1
+    return threads or default_threads()
 
 
 def hash_pieces(sources: Sequence[Source], piece_length: int, *, threads: int | None = None,
@@ -99,7 +112,7 @@ def hash_pieces(sources: Sequence[Source], piece_length: int, *, threads: int | 
                 progress(stream.piece_size(index))
 
     workers = [threading.Thread(target=work, name=f"sha1-{n}", daemon=True)
-               for n in range(1, min(threads or default_threads(), stream.count))]
+               for n in range(1, min(worker_count(sources, threads), stream.count))]
     try:
         for worker in workers:
             worker.start()
