@@ -51,7 +51,7 @@ def wait_listed(list_hashes, hashes) -> None:
     while missing and time.monotonic() < deadline:
         missing -= set(list_hashes())
         if missing:
-            time.sleep(0.1)
+            time.sleep(0.01)  # as fine as mktint's own polling, so neither side waits longer
     if missing:
         raise RuntimeError(f"{len(missing)} torrent(s) not listed after 120 s")
 
