@@ -104,12 +104,12 @@ def hash_pieces(sources: Sequence[Source], piece_length: int, *, threads: int | 
                 return
             try:
                 digests[index] = stream.hash_piece(index, view)
+                if progress is not None:
+                    progress(stream.piece_size(index))
             except BaseException as e:  # noqa: BLE001 — handed to the calling thread
                 failed[index] = e
                 stop.set()
                 return
-            if progress is not None:
-                progress(stream.piece_size(index))
 
     workers = [threading.Thread(target=work, name=f"sha1-{n}", daemon=True)
                for n in range(1, min(worker_count(sources, threads), stream.count))]
