@@ -1,13 +1,18 @@
-"""mktint's qBittorrent client against qbittorrent-api on the same server (not a test).
+"""mktint's qBittorrent client against qbittorrent-api on live qbittorrent-nox (not a test).
 
-    python3 bench/qbit.py [--add 200] [--list 2000] [--repeat 5]
+    python3 bench/qbit.py [--add 200] [--list 2000] [--repeat 3]
 
-Starts a throw-away qbittorrent-nox for each side (tests/support/qbittorrent.py), then:
-- add: N small .torrent files in one call, best of ``--repeat`` rounds; both sides then poll until every torrent is
-  listed (mktint's ``add`` does that itself; qbittorrent-api's returns at once, so the bench
-  polls for it — the same work);
-- list: M torrents listed, best of ``--repeat`` runs each.
-Prints seconds per side and the ratio mktint / qbittorrent-api.
+Also the ``qbittorrent`` section of ``bench/run.py``, which calls :func:`bench_qbit`.
+
+Starts one throw-away qbittorrent-nox per side (tests/support/qbittorrent.py), both at
+once, then runs the two sides interleaved (mktint, qbittorrent-api, mktint, ...):
+
+- add: N small .torrent files in one call, fresh torrents each round; both sides then
+  wait until every torrent is listed (mktint's ``add`` polls by itself; qbittorrent-api's
+  returns at once, so the bench polls for it — the same work);
+- list: every torrent of a client holding M torrents.
+
+Figures are medians of ``repeat`` rounds, as a ratio to qbittorrent-api.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -24,8 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.qbittorrent import PASSWORD, USERNAME, QbtServer, bencode  # noqa: E402
 
+SIDES = ("qbittorrent-api", "mktint")  # the anchor first
+
 
 def torrents(count: int, seed: str) -> list[tuple[str, bytes, str]]:
+    """``count`` tiny distinct torrents: (file name, bytes, infohash)."""
     out = []
     for i in range(count):
         content = hashlib.sha256(f"{seed}-{i}".encode()).digest() * 8
@@ -35,89 +45,112 @@ def torrents(count: int, seed: str) -> list[tuple[str, bytes, str]]:
     return out
 
 
-def mktint_client(server: QbtServer):
-    from mktint.core.config import ServiceConfig
-    from mktint.core.credentials import Credentials
-    from mktint.services.qbittorrent import QBittorrentClient
-
-    os.environ["MKTINT_BENCH_PASSWORD"] = PASSWORD
-    config = ServiceConfig("bench", "qbittorrent", {"url": server.url, "username": USERNAME,
-                                                   "timeout": 120.0}, {})
-    return QBittorrentClient(config, Credentials())
-
-
-def api_client(server: QbtServer):
-    import qbittorrentapi
-
-    client = qbittorrentapi.Client(host=server.url, username=USERNAME, password=PASSWORD,
-                                   REQUESTS_ARGS={"timeout": 120})
-    client.auth_log_in()
-    return client
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def wait_listed(list_hashes, hashes) -> None:
     deadline = time.monotonic() + 120
-    while set(hashes) - set(list_hashes()) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    missing = set(hashes)
+    while missing and time.monotonic() < deadline:
+        missing -= set(list_hashes())
+        if missing:
+            time.sleep(0.01)  # as fine as mktint's own polling, so neither side waits longer
+    if missing:
+        raise RuntimeError(f"{len(missing)} torrent(s) not listed after 120 s")
+
+
+class MktintSide:
+    def __init__(self, server: QbtServer):
+        from mktint.core.config import ServiceConfig
+        from mktint.core.credentials import Credentials
+        from mktint.services.qbittorrent import QBittorrentClient
+
+        os.environ["MKTINT_BENCH_PASSWORD"] = PASSWORD
+        config = ServiceConfig("bench", "qbittorrent", {"url": server.url, "username": USERNAME,
+                                                       "timeout": 120.0}, {})
+        self.client = QBittorrentClient(config, Credentials())
+        self.client.webapi_version  # log in and read the version outside the timing
+
+    def add(self, batch) -> None:
+        self.client.add([(n, d) for n, d, _ in batch], stopped=True, wait=120)
+
+    def listed(self) -> list[str]:
+        return [t["hash"] for t in self.client.torrents()]
+
+
+class ApiSide:
+    def __init__(self, server: QbtServer):
+        import qbittorrentapi
+
+        self.client = qbittorrentapi.Client(host=server.url, username=USERNAME, password=PASSWORD,
+                                            REQUESTS_ARGS={"timeout": 120})
+        self.client.auth_log_in()
+
+    def add(self, batch) -> None:
+        self.client.torrents_add(torrent_files={n: d for n, d, _ in batch}, is_paused=True)
+        hashes = [h for *_, h in batch]
+        wait_listed(lambda: [t.hash for t in self.client.torrents_info(torrent_hashes=hashes)], hashes)
+
+    def listed(self) -> list[str]:
+        return [t.hash for t in self.client.torrents_info()]
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _figures(times: list[float], anchor: list[float]) -> dict:
+    median = statistics.median(times)
+    return {"median_s": median, "runs_s": [round(t, 4) for t in times],
+            "ratio": round(median / statistics.median(anchor), 3)}
+
+
+def bench_qbit(add: int = 200, list_: int = 2000, repeat: int = 3) -> dict:
+    """Add ``add`` torrents and list ``list_``, both sides interleaved; medians and ratios."""
+    os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="mktint-bench-state-"))
+    roots = {side: Path(tempfile.mkdtemp(prefix=f"mktint-bench-{side}-")) for side in SIDES}
+    servers = {side: QbtServer(roots[side]) for side in SIDES}
+    try:
+        for server in servers.values():
+            server.start()
+        sides = {"mktint": MktintSide(servers["mktint"]), "qbittorrent-api": ApiSide(servers["qbittorrent-api"])}
+        add_times: dict[str, list[float]] = {side: [] for side in SIDES}
+        for round_ in range(repeat):
+            for side in SIDES:
+                batch = torrents(add, f"{side}-{round_}")
+                add_times[side].append(_timed(lambda: sides[side].add(batch)))
+        counts = {}
+        for side in SIDES:  # fill both clients up to list_ torrents, outside the timing
+            more = torrents(max(0, list_ - add * repeat), side + "-more")
+            for i in range(0, len(more), 250):
+                sides[side].add(more[i:i + 250])
+            counts[side] = len(sides[side].listed())
+        list_times: dict[str, list[float]] = {side: [] for side in SIDES}
+        for _ in range(repeat):
+            for side in SIDES:
+                list_times[side].append(_timed(sides[side].listed))
+    finally:
+        for server in servers.values():
+            server.stop()
+        for root in roots.values():
+            shutil.rmtree(root, ignore_errors=True)
+    anchor = "qbittorrent-api"
+    return {
+        f"add {add}": {side: _figures(add_times[side], add_times[anchor]) for side in SIDES},
+        f"list {list_}": {side: {**_figures(list_times[side], list_times[anchor]), "torrents": counts[side]}
+                          for side in SIDES},
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description="mktint vs qbittorrent-api on live qbittorrent-nox")
     parser.add_argument("--add", type=int, default=200)
     parser.add_argument("--list", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp())
-    results = {}
-    for side in ("mktint", "qbittorrent-api"):
-        server = QbtServer(Path(tempfile.mkdtemp(prefix=f"bench-{side}-")))
-        server.start()
-        try:
-            client = mktint_client(server) if side == "mktint" else api_client(server)
-            if side == "mktint":
-                client.webapi_version  # log in and read the version outside the timing
-            add_times = []
-            for round_ in range(args.repeat):  # best of --repeat rounds, fresh torrents each
-                batch = torrents(args.add, f"{side}-{round_}")
-                hashes = [h for _, _, h in batch]
-                start = time.perf_counter()
-                if side == "mktint":
-                    client.add([(n, d) for n, d, _ in batch], stopped=True, wait=120)
-                else:
-                    client.torrents_add(torrent_files={n: d for n, d, _ in batch}, is_paused=True)
-                    wait_listed(lambda: [t.hash for t in client.torrents_info(torrent_hashes=hashes)], hashes)
-                add_times.append(time.perf_counter() - start)
-            add_time = min(add_times)
-            more = torrents(max(0, args.list - args.add * args.repeat), side + "-more")
-            for i in range(0, len(more), 250):
-                chunk = more[i:i + 250]
-                if side == "mktint":
-                    client.add([(n, d) for n, d, _ in chunk], stopped=True, wait=120)
-                else:
-                    client.torrents_add(torrent_files={n: d for n, d, _ in chunk}, is_paused=True)
-            if side == "mktint":
-                wait_listed(lambda: [t["hash"] for t in client.torrents()], [h for *_, h in more])
-                list_time = best(lambda: client.torrents(), args.repeat)
-                count = len(client.torrents())
-            else:
-                wait_listed(lambda: [t.hash for t in client.torrents_info()], [h for *_, h in more])
-                list_time = best(lambda: client.torrents_info(), args.repeat)
-                count = len(client.torrents_info())
-            results[side] = (add_time, list_time, count)
-        finally:
-            server.stop()
-    (ma, ml, mc), (qa, ql, qc) = results["mktint"], results["qbittorrent-api"]
-    print(f"add {args.add} torrents:  mktint {ma:.3f}s  qbittorrent-api {qa:.3f}s  ratio {ma / qa:.2f}")
-    print(f"list {mc}/{qc} torrents: mktint {ml:.3f}s  qbittorrent-api {ql:.3f}s  ratio {ml / ql:.2f}")
+    for task, results in bench_qbit(args.add, args.list, max(3, args.repeat)).items():
+        mk, api = results["mktint"], results["qbittorrent-api"]
+        print(f"{task}: mktint {mk['median_s']:.3f}s  qbittorrent-api {api['median_s']:.3f}s  "
+              f"ratio {mk['ratio']:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """mktint benchmarks: side-by-side ratios against the tools users would pick instead.
 
-    python bench/run.py [--quick] [--only SECTION ...]
+    python bench/run.py [--quick] [--only SECTION ...] [--repeat N]
+
+Sections: creation (vs mktorrent and torf, 1 GiB and 20,000 small files, the SHA-1 limit,
+peak RSS), targets (1/2/3 --target), startup, qbittorrent (vs qbittorrent-api on live
+qbittorrent-nox, bench/qbit.py) and ratelimit (30 requests to the Gazelle emulator).
 
 Every figure is the median of at least 3 runs; runs of the tools being compared are
 interleaved (A B C A B C ...) so that a busy moment hurts all of them alike, and each
@@ -12,6 +16,7 @@ writes bench/results.json. Benchmarks are not tests: nothing here fails on a num
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import os
@@ -37,32 +42,53 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 # -- measuring -------------------------------------------------------------------------
 
-def timed_run(argv: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one command, which must succeed."""
+TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
+def timed_run(argv: list[str], env: dict | None = None, cwd: Path | None = None,
+              rss: bool = False) -> tuple[float, int | None]:
+    """Wall seconds and, with ``rss``, peak RSS (KiB) of one command, which must succeed.
+
+    Linux carries a process's RSS high-water mark over exec, so a child forked from this
+    (large) Python process would report at least this process's RSS. With ``rss`` the
+    command runs under GNU time (small), which reports the true peak; the wall time then
+    includes that extra fork and exec (about a millisecond), for every contender alike.
+    """
+    report = None
+    if rss and TIME:
+        report = tempfile.NamedTemporaryFile(prefix="mktint-bench-rss-", delete=False)
+        report.close()
+        argv = [TIME, "-f", "%M", "-o", report.name, *argv]
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env=env or ENV, cwd=cwd)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=env or ENV, cwd=cwd)
     elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    stderr = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
     if proc.returncode != 0:
-        raise RuntimeError(f"{argv[:4]}... exited {proc.returncode}: {stderr[-500:]}")
-    return elapsed, usage.ru_maxrss
+        raise RuntimeError(f"{argv[:6]}... exited {proc.returncode}: "
+                           f"{proc.stderr.decode(errors='replace')[-500:]}")
+    peak = None
+    if report is not None:
+        peak = int(Path(report.name).read_text().split()[-1])
+        os.unlink(report.name)
+    return elapsed, peak
 
 
 def interleaved(contenders: dict[str, callable], repeat: int) -> dict[str, dict]:
     """Run each contender ``repeat`` times, interleaved; median seconds and peak RSS."""
     times = {name: [] for name in contenders}
-    rss = {name: 0 for name in contenders}
+    rss = {name: None for name in contenders}
     for _ in range(repeat):
         for name, run in contenders.items():
             seconds, peak = run()
             times[name].append(seconds)
-            rss[name] = max(rss[name], peak)
-    return {name: {"median_s": statistics.median(t), "runs_s": [round(x, 4) for x in t],
-                   "peak_rss_mib": round(rss[name] / 1024, 1)} for name, t in times.items()}
+            if peak is not None:
+                rss[name] = max(rss[name] or 0, peak)
+    results = {name: {"median_s": statistics.median(t), "runs_s": [round(x, 4) for x in t]}
+               for name, t in times.items()}
+    for name, peak in rss.items():
+        if peak is not None:
+            results[name]["peak_rss_mib"] = round(peak / 1024, 1)
+    return results
 
 
 def with_ratios(results: dict[str, dict], anchor: str) -> dict[str, dict]:
@@ -173,7 +199,7 @@ def mktint_create(root: Path, out: Path, threads: int, piece: str | None, target
                 argv += ["--target", target]
         else:
             argv += ["--private", "--source", "RED"]
-        return timed_run(argv, env={**ENV, "MKTINT_CONFIG": str(DATA / "bench-config.toml")})
+        return timed_run(argv, env={**ENV, "MKTINT_CONFIG": str(DATA / "bench-config.toml")}, rss=True)
     return run
 
 
@@ -186,7 +212,7 @@ def mktorrent_create(root: Path, out: Path, threads: int, piece_log2: int | None
                 "-o", str(target), str(root)]
         if piece_log2:
             argv[1:1] = ["-l", str(piece_log2)]
-        return timed_run(argv)
+        return timed_run(argv, rss=True)
     return run
 
 
@@ -202,7 +228,7 @@ def torf_create(root: Path, out: Path, threads: int, piece: int | None) -> calla
     def run():
         out.mkdir(parents=True, exist_ok=True)
         return timed_run([PY, "-c", script, str(root), str(out / "torf.torrent"),
-                          str(piece) if piece else "auto", str(threads)])
+                          str(piece) if piece else "auto", str(threads)], rss=True)
     return run
 
 
@@ -254,10 +280,13 @@ def bench_targets(quick: bool, repeat: int) -> dict:
 
 
 def bench_startup(quick: bool, repeat: int) -> dict:
-    sample = DATA / "startup.torrent"
+    sample = DATA / "startup-book.torrent"  # an audiobook's shape: 40 chapter files
     if not sample.exists():
-        small = make_small_tree(4000 if quick else 20000)
-        subprocess.run([PY, "-m", "mktint", "torrent", "create", str(small), "-o", str(sample),
+        book = DATA / "book"
+        book.mkdir(parents=True, exist_ok=True)
+        for i in range(40):
+            (book / f"Chapter {i + 1:02d}.mp3").write_bytes(os.urandom(256 * 1024))
+        subprocess.run([PY, "-m", "mktint", "torrent", "create", str(book), "-o", str(sample),
                         "--force", "--public"], env=ENV, check=True, capture_output=True)
     completion_env = {**ENV, "_MKTINT_COMPLETE": "bash_complete", "COMP_WORDS": "mktint qbit ",
                       "COMP_CWORD": "2"}
@@ -271,39 +300,115 @@ def bench_startup(quick: bool, repeat: int) -> dict:
     return with_ratios(interleaved(contenders, max(repeat, 10)), "python -c 'import click'")
 
 
+def bench_qbittorrent(quick: bool, repeat: int) -> dict:
+    from bench.qbit import bench_qbit
+
+    return bench_qbit(add=50 if quick else 200, list_=500 if quick else 2000, repeat=repeat)
+
+
+def bench_ratelimit(quick: bool, repeat: int) -> dict:
+    """30 requests to the Gazelle emulator (RED: 10 per 10 s), two ways.
+
+    - in one process: ``GazelleClient.index()`` 30 times in a row;
+    - 30 ``mktint red whoami`` processes started at once (the cross-process limiter).
+
+    A fresh emulator and fresh limiter state for every run. The theoretical minimum lets the
+    first 10 go at once and then 10 per 10 s; the emulator counts every 429 it answers.
+    """
+    from tests.emulators.gazelle import PERIOD, gazelle_emulator
+
+    requests, limit = 30, 10
+    minimum = (-(-requests // limit) - 1) * PERIOD
+    key = "red-api-key-0123456789abcdef"
+
+    def in_process(site, home: Path) -> None:
+        from mktint.core.config import ServiceConfig
+        from mktint.core.credentials import Credentials
+        from mktint.services.gazelle import GazelleClient
+
+        os.environ["XDG_STATE_HOME"] = str(home / "state")  # the limiter's window file
+        os.environ["MKTINT_BENCHRED_API_KEY"] = key
+        client = GazelleClient(ServiceConfig("benchred", "gazelle", {"url": site.url}, {}), Credentials())
+        for _ in range(requests):
+            client.index()
+        client.close()
+
+    def processes(site, home: Path) -> None:
+        (home / "config.toml").write_text(f'[services.red]\nurl = "{site.url}"\n')
+        env = {**ENV, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+               "XDG_STATE_HOME": str(home / "state"), "XDG_CACHE_HOME": str(home / "cache"),
+               "MKTINT_CONFIG": str(home / "config.toml"), "MKTINT_RED_API_KEY": key}
+        procs = [subprocess.Popen([PY, "-m", "mktint", "red", "whoami", "--json"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for _ in range(requests)]
+        failed = [p.stderr.read().decode(errors="replace") for p in procs if p.wait() != 0]
+        for p in procs:
+            p.stderr.close()
+        if failed:
+            raise RuntimeError(f"{len(failed)} whoami run(s) failed: {failed[0][-300:]}")
+
+    contenders = {f"{requests} x index() in one process": in_process,
+                  f"{requests} x mktint red whoami at once": processes}
+    runs = {name: [] for name in contenders}
+    for _ in range(repeat):
+        for name, run in contenders.items():
+            home = Path(tempfile.mkdtemp(prefix="mktint-bench-home-"))
+            try:
+                with gazelle_emulator("red", api_key=key, limit=limit) as site:
+                    started = time.perf_counter()
+                    run(site, home)
+                    runs[name].append((time.perf_counter() - started, site.rate_limited,
+                                       len(site.requests)))
+            finally:
+                shutil.rmtree(home, ignore_errors=True)
+    result = {"theoretical minimum": {"median_s": minimum, "runs_s": [minimum]}}
+    for name, figures in runs.items():
+        result[name] = {"median_s": statistics.median(t for t, _, _ in figures),
+                        "runs_s": [round(t, 4) for t, _, _ in figures],
+                        "http_429": max(r for _, r, _ in figures),
+                        "requests_seen": max(n for _, _, n in figures)}
+    return {"limit": f"{limit} per {PERIOD:g} s", "requests": requests,
+            "results": with_ratios(result, "theoretical minimum")}
+
+
 SECTIONS = {
     "creation": bench_creation,
     "targets": bench_targets,
     "startup": bench_startup,
+    "qbittorrent": bench_qbittorrent,
+    "ratelimit": bench_ratelimit,
 }
 
 
 # -- report ------------------------------------------------------------------------------
 
 def table(title: str, results: dict) -> str:
-    lines = [f"\n{title}", f"  {'contender':<28} {'median':>9} {'ratio':>7} {'peak RSS':>10}  extra"]
+    lines = [f"\n{title}", f"  {'contender':<38} {'median':>9} {'ratio':>7} {'peak RSS':>10}  extra"]
     for name, entry in results.items():
         if not isinstance(entry, dict) or "median_s" not in entry:
             continue
         extra = ""
         if "share_of_sha1_limit" in entry:
             extra = f"{entry['share_of_sha1_limit'] * 100:.0f}% of SHA-1 limit"
-        for key in ("elapsed_vs_minimum", "http_429"):
+        for key in ("http_429", "requests_seen", "torrents"):
             if key in entry:
                 extra += f" {key}={entry[key]}"
-        lines.append(f"  {name:<28} {entry['median_s']:>8.3f}s {entry['ratio']:>6.2f}x "
-                     f"{entry.get('peak_rss_mib', 0):>8.1f}Mi  {extra}")
+        rss = f"{entry['peak_rss_mib']:>8.1f}Mi" if "peak_rss_mib" in entry else f"{'-':>10}"
+        lines.append(f"  {name:<38} {entry['median_s']:>8.3f}s {entry['ratio']:>6.2f}x {rss}  {extra}")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller data, 3 runs each")
+    parser.add_argument("--quick", action="store_true", help="smaller data (256 MiB, 4,000 small files, 50/500 torrents)")
     parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="run these sections only")
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender (at least 3)")
     args = parser.parse_args()
     repeat = max(3, args.repeat)
     DATA.mkdir(parents=True, exist_ok=True)
+    # An installed package has its bytecode compiled (pip does it); this checkout may not
+    # (PYTHONDONTWRITEBYTECODE), and compiling on every start would be measured as start-up.
+    compileall.compile_dir(REPO / "mktint", quiet=1)
     report = {"machine": machine(), "quick": args.quick, "repeat": repeat,
               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "sections": {}}
     print(f"machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
@@ -317,12 +422,14 @@ def main() -> None:
             print(f"\n{name}: FAILED: {e}")
             continue
         section = report["sections"][name]
+        section["load_average"] = [round(x, 2) for x in os.getloadavg()]
         for key, value in section.items():
             if isinstance(value, dict) and any(isinstance(v, dict) and "median_s" in v for v in value.values()):
                 print(table(f"{name} / {key}", value))
         if any(isinstance(v, dict) and "median_s" in v for v in section.values()):
             print(table(name, section))
-        print(f"  ({time.perf_counter() - started:.0f} s)")
+        print(f"  ({time.perf_counter() - started:.0f} s; load average after: "
+              f"{' '.join(map(str, section['load_average']))})")
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
 

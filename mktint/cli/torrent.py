@@ -136,7 +136,7 @@ Examples:
               shell_complete=complete_service_names(TARGET_KINDS),
               help="Tracker service (red, ops, mam…) to make a torrent for; repeatable.")
 @click.option("--threads", type=click.IntRange(1, 256), metavar="N",
-              help="Hashing threads (default: CPU cores).")
+              help="At most N hashing threads (default: CPU cores).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @json_option
 @pass_state
@@ -148,7 +148,6 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
     """
     from mktint.core.errors import OperationFailed, UsageError
     from mktint.torrent import create as engine
-    from mktint.workflows import targets as tracker
 
     targets = list(dict.fromkeys(targets))
     if targets and (source or announce or not private):
@@ -159,7 +158,11 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
         shown = ", ".join(plan.skipped[:10]) + (" …" if len(plan.skipped) > 10 else "")
         state.output.warn(f"left out {len(plan.skipped)} hidden or junk file(s) "
                           f"(--include-hidden keeps them): {shown}")
-    problems = [p for t in targets for p in tracker.preflight(state.factory, t, plan)]
+    problems = []
+    if targets:  # the tracker code (config, credentials) only when it is needed
+        from mktint.workflows import targets as tracker
+
+        problems = [p for t in targets for p in tracker.preflight(state.factory, t, plan)]
     if problems:
         for problem in problems:
             state.output.error(problem)
@@ -270,7 +273,7 @@ Examples:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("data_path", type=click.Path())
 @click.option("--threads", type=click.IntRange(1, 256), metavar="N",
-              help="Hashing threads (default: CPU cores).")
+              help="At most N hashing threads (default: CPU cores).")
 @json_option
 @pass_state
 def verify(state, file, data_path, threads) -> None:

@@ -175,8 +175,12 @@ class HttpClient:
         if trace.isEnabledFor(logging.DEBUG):
             trace.debug("→ %s %s %s", method, redact.redact(prepared.url),
                         redact.redact_headers(prepared.headers))
-        response = self.session.send(prepared, timeout=timeout, verify=self.verify_tls,
-                                     allow_redirects=False, stream=stream)
+        try:
+            response = self.session.send(prepared, timeout=timeout, verify=self.verify_tls,
+                                         allow_redirects=False, stream=stream)
+        finally:
+            if self.limiter:
+                self.limiter.finished()
         if trace.isEnabledFor(logging.DEBUG):
             trace.debug("← %d %s (%.3fs) %s", response.status_code, response.reason,
                         time.monotonic() - started, redact.redact_headers(response.headers))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ class RateLimiter:
         self.path = directory / f"{safe_key}.json"
         self._sleep = sleep
         self._clock = clock
+        self._local = threading.local()  # the window entry of this thread's request
 
     def acquire(self) -> float:
         """Block until a request may be sent, and count it. Returns the seconds waited."""
@@ -51,6 +53,24 @@ class RateLimiter:
                 return waited
             self._sleep(wait)
             waited += wait
+
+    def finished(self) -> None:
+        """The request counted by this thread's last ``acquire()`` got its answer (or failed).
+
+        Its window entry moves from the moment it was allowed to now. The server saw the
+        request somewhere in between, so counting the period from the answer keeps the
+        server's own window within the limit even when a request left late (a loaded
+        machine, many processes at once) or travelled slowly.
+        """
+        stamp = getattr(self._local, "stamp", None)
+        if stamp is None:
+            return
+        self._local.stamp = None
+        with self._locked() as state:
+            sent = state.get("sent", [])
+            if stamp in sent:
+                sent[sent.index(stamp)] = max(stamp, self._clock())
+                sent.sort()
 
     def block_for(self, seconds: float) -> None:
         """The server said "slow down" (429 Retry-After): nobody sends before then."""
@@ -69,6 +89,7 @@ class RateLimiter:
             if len(window) < self.rate.limit:
                 window.append(now)
                 state["sent"] = window
+                self._local.stamp = now
                 return None
             state["sent"] = window
             # At least a millisecond: float rounding must never turn a wait into a pass.

@@ -1,18 +1,22 @@
 """The piece hasher shared by ``create`` and ``verify``.
 
-One reader (the calling thread) reads the files in order with ``readinto`` into a small
-pool of reused piece-sized buffers and hands each whole piece to a ``ThreadPoolExecutor``
-of ``hashlib.sha1`` workers (hashlib releases the GIL). The pool holds ``threads + 2``
-buffers, so memory stays at a few pieces per worker whatever the size of the data.
+``threads`` workers take pieces in order from a shared counter; each reads its piece with
+``os.preadv`` in chunks into its own small reused buffer and feeds every chunk to
+``hashlib.sha1`` while it is still in the CPU cache (hashlib and preadv release the GIL).
+There is no separate reader to wait for: reading and hashing run on every core, and
+memory stays at one chunk per worker whatever the size of the data. A file is opened once,
+when the first piece that needs it starts, shared by the workers (positional reads), and
+closed after its last piece.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
+import itertools
 import os
-import queue
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -64,91 +68,175 @@ def read_error(display: str, error: OSError) -> OperationFailed:
                            hint="check that the file exists and is readable")
 
 
+CHUNK = 256 * 1024  # read and hashed while hot in the CPU cache
+# Below this average file size the work is opening, checking and closing files: Python code
+# under the GIL, which a second worker only fights over. One worker is faster there
+# (measured: 20,000 files of 4.5 KiB 0.59 s with one, 0.80 s with two; 64 KiB files 0.28 s
+# with one, 0.22 s with two).
+SMALL_FILE_AVERAGE = 32 * 1024
+
+
+def worker_count(sources: Sequence[Source], threads: int | None) -> int:
+    """How many workers to use: ``threads`` (default: the cores), one for small files."""
+    files = sum(1 for s in sources if s.length)
+    if files and sum(s.length for s in sources) // files < SMALL_FILE_AVERAGE:
+        return 1
+    return threads or default_threads()
+
+
 def hash_pieces(sources: Sequence[Source], piece_length: int, *, threads: int | None = None,
                 progress: Callable[[int], None] | None = None) -> bytes:
     """The concatenated SHA-1 digests of the pieces of ``sources`` read as one stream."""
-    threads = threads or default_threads()
-    total = sum(s.length for s in sources)
-    count = -(-total // piece_length)
-    digests: list[bytes | None] = [None] * count
-    free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-    for _ in range(min(threads + 2, max(count, 1))):
-        free.put(bytearray(piece_length))
-    zeros = memoryview(bytes(piece_length)) if any(
-        s.path is None or s.available is not None for s in sources) else None
+    stream = _Stream(sources, piece_length)
+    if not stream.count:
+        stream.check_empties(0)  # only empty files: they must still be readable
+        return b""
+    digests: list[bytes | None] = [None] * stream.count
+    claim = itertools.count()  # next() is atomic under the GIL
+    failed: dict[int, BaseException] = {}
+    stop = threading.Event()
 
-    def work(index: int, buffer: bytearray, size: int) -> None:
-        try:
-            digests[index] = hashlib.sha1(memoryview(buffer)[:size]).digest()
-        finally:
-            free.put(buffer)  # the reader may be waiting for it
+    def work() -> None:
+        view = memoryview(bytearray(min(CHUNK, piece_length)))
+        while not stop.is_set():
+            index = next(claim)
+            if index >= stream.count:
+                return
+            try:
+                digests[index] = stream.hash_piece(index, view)
+                if progress is not None:
+                    progress(stream.piece_size(index))
+            except BaseException as e:  # noqa: BLE001 — handed to the calling thread
+                failed[index] = e
+                stop.set()
+                return
 
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sha1") as pool:
-        futures = []
-        state = {"index": 0, "buffer": free.get(), "fill": 0}
-
-        def submit() -> None:
-            futures.append(pool.submit(work, state["index"], state["buffer"], state["fill"]))
-            if progress is not None:
-                progress(state["fill"])
-            state["index"] += 1
-            state["fill"] = 0
-            state["buffer"] = free.get() if state["index"] < count else None
-
-        try:
-            for source in sources:
-                _read_source(source, piece_length, state, submit, zeros)
-            if state["fill"]:
-                submit()
-        finally:
-            # Wait for queued pieces before leaving (also when the reader failed), then
-            # surface any worker error.
-            for future in futures:
-                future.result()
+    workers = [threading.Thread(target=work, name=f"sha1-{n}", daemon=True)
+               for n in range(1, min(worker_count(sources, threads), stream.count))]
+    try:
+        for worker in workers:
+            worker.start()
+        work()  # the calling thread is a worker too
+    except BaseException:  # e.g. Ctrl-C: stop the others before leaving
+        stop.set()
+        raise
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.join()
+        stream.close()
+    if failed:
+        raise failed[min(failed)]
     return b"".join(digests)  # type: ignore[arg-type]
 
 
-def _read_source(source: Source, piece_length: int, state: dict, submit, zeros) -> None:
-    remaining = source.length
-    readable = remaining if source.available is None else min(source.available, remaining)
-    handle = None
-    if source.path is not None and (readable or source.stat is not None):
+class _Stream:
+    """``sources`` as one byte stream cut into pieces; file handles shared by the workers."""
+
+    def __init__(self, sources: Sequence[Source], piece_length: int):
+        self.sources = list(sources)
+        self.piece_length = piece_length
+        self.offsets = list(itertools.accumulate((s.length for s in self.sources), initial=0))
+        self.total = self.offsets[-1]
+        self.count = -(-self.total // piece_length)
+        self.ends = self.offsets[1:]
+        # Empty files hold no bytes of any piece; each is checked with the piece at its offset.
+        self.empties: dict[int, list[int]] = {}
+        for k, source in enumerate(self.sources):
+            if not source.length:
+                piece = min(self.offsets[k] // piece_length, max(self.count - 1, 0))
+                self.empties.setdefault(piece, []).append(k)
+        # How many pieces still need each file: it is closed when that reaches zero.
+        self.users = [(e - 1) // piece_length - o // piece_length + 1 if e > o else 1
+                      for o, e in zip(self.offsets, self.ends)]
+        self.handles: dict[int, io.FileIO] = {}
+        self.lock = threading.Lock()
+        self.zeros = memoryview(bytes(min(CHUNK, piece_length))) if any(
+            s.path is None or s.available is not None for s in self.sources) else None
+
+    def piece_size(self, index: int) -> int:
+        return min(self.piece_length, self.total - index * self.piece_length)
+
+    def hash_piece(self, index: int, view: memoryview) -> bytes:
+        start = index * self.piece_length
+        end = start + self.piece_size(index)
+        sha1 = hashlib.sha1()
+        self.check_empties(index)
+        k = bisect.bisect_right(self.ends, start)
+        while k < len(self.sources) and self.offsets[k] < end:
+            if self.ends[k] > self.offsets[k]:
+                first = max(start, self.offsets[k]) - self.offsets[k]
+                last = min(end, self.ends[k]) - self.offsets[k]
+                self._feed(k, first, last, sha1, view)
+            k += 1
+        return sha1.digest()
+
+    def check_empties(self, index: int) -> None:
+        for k in self.empties.get(index, ()):
+            if self.sources[k].path is not None:
+                self._acquire(k)
+                self._release(k, check=self.sources[k].stat is not None)
+
+    def _feed(self, k: int, first: int, last: int, sha1, view: memoryview) -> None:
+        """Bytes ``first``..``last`` of source ``k`` into ``sha1``."""
+        source = self.sources[k]
+        readable = source.length if source.available is None else min(source.available, source.length)
+        to_read = max(0, min(last, readable) - first)
+        fd = self._acquire(k) if source.path is not None and (readable or source.stat) else None
         try:
-            handle = open_for_reading(source.path)
-        except OSError as e:
-            raise read_error(source.display, e) from None
-    try:
-        if handle is not None and source.stat is not None:
-            _check_unchanged(handle.fileno(), source)
-        while remaining:
-            buffer = memoryview(state["buffer"])
-            want = min(remaining, piece_length - state["fill"])
-            start = state["fill"]
-            from_file = min(want, readable) if handle is not None else 0
-            got = 0
-            while got < from_file:
+            position = first
+            while to_read and fd is not None:
+                want = min(to_read, len(view))
                 try:
-                    n = handle.readinto(buffer[start + got:start + from_file])
+                    got = os.preadv(fd, [view[:want]], position)
                 except OSError as e:
                     raise read_error(source.display, e) from None
-                if n == 0:
+                if got == 0:
                     raise ChangedDuringHashing(
                         f"{source.display} changed while it was being hashed (it is shorter "
                         f"than {source.length} bytes now)", hint="run the command again when "
                         "nothing is writing to the files")
-                got += n
-            if from_file < want:
-                buffer[start + from_file:start + want] = zeros[:want - from_file]
-            readable -= from_file
-            remaining -= want
-            state["fill"] += want
-            if state["fill"] == piece_length:
-                submit()
-        if handle is not None and source.stat is not None:
-            _check_unchanged(handle.fileno(), source)
-    finally:
-        if handle is not None:
-            handle.close()
+                sha1.update(view[:got])
+                position += got
+                to_read -= got
+            while position < last:  # past what can be read: zeros (verify of a short file)
+                n = min(last - position, len(self.zeros))
+                sha1.update(self.zeros[:n])
+                position += n
+        finally:
+            if fd is not None:
+                self._release(k, check=source.stat is not None)
+
+    def _acquire(self, k: int) -> int:
+        """The file descriptor of source ``k``, opened (and checked) by its first user."""
+        with self.lock:
+            handle = self.handles.get(k)
+            if handle is None:
+                source = self.sources[k]
+                try:
+                    handle = open_for_reading(source.path)
+                except OSError as e:
+                    raise read_error(source.display, e) from None
+                self.handles[k] = handle
+                if source.stat is not None:
+                    _check_unchanged(handle.fileno(), source)
+            return handle.fileno()
+
+    def _release(self, k: int, *, check: bool) -> None:
+        with self.lock:
+            handle = self.handles[k]
+            if check:  # after every read: a change is caught as soon as possible
+                _check_unchanged(handle.fileno(), self.sources[k])
+            self.users[k] -= 1
+            if self.users[k] <= 0:
+                del self.handles[k]
+                handle.close()
+
+    def close(self) -> None:
+        with self.lock:
+            for handle in self.handles.values():
+                handle.close()
+            self.handles.clear()
 
 
 def _check_unchanged(fd: int, source: Source) -> None:

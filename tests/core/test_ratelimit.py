@@ -33,6 +33,20 @@ def test_window_holds_the_limit(tmp_path):
     assert times[-1] - times[0] == pytest.approx(21.0)
 
 
+def test_the_period_counts_from_the_answer_of_a_slow_request(tmp_path):
+    """A request allowed at t=0 but answered at t=3 may have reached the server at t=3."""
+    clock = FakeClock()
+    limiter = RateLimiter("svc", Rate(2, 10.0), tmp_path, sleep=clock.sleep, clock=clock)
+    start = clock.now
+    limiter.acquire()
+    clock.now += 3.0
+    limiter.finished()
+    limiter.acquire()
+    limiter.finished()
+    limiter.acquire()
+    assert clock.now - start >= 13.0  # not 10: the first request's window starts at its answer
+
+
 def test_block_for_holds_every_caller(tmp_path):
     clock = FakeClock()
     limiter = RateLimiter("svc", Rate(10, 10.0), tmp_path, sleep=clock.sleep, clock=clock)

@@ -216,6 +216,14 @@ def test_thread_count_does_not_change_the_result(tmp_path, threads):
     assert made.data == reference.data
 
 
+def test_small_files_are_hashed_by_one_worker_larger_ones_by_all():
+    small = [hashing.Source("s", 4096)] * 100
+    large = [hashing.Source("l", 1 << 20)] * 3 + [hashing.Source("e", 0)]  # empty files do not count
+    assert hashing.worker_count(small, 4) == 1
+    assert hashing.worker_count(large, 4) == 4
+    assert hashing.worker_count(large, None) == hashing.default_threads()
+
+
 @pytest.mark.parametrize("size, expected", [
     (1, 16 * 1024), (80_000_000, 64 * 1024), (300_000_000, 256 * 1024),
     (700_000_000, 512 * 1024), (1_500_000_000, 1024 * 1024), (4_000_000_000, 2 * 1024 * 1024),
