@@ -26,17 +26,16 @@ class Rate:
     period: float  # ... per this many seconds
 
 
-# Slack added to every window (5 % of the period): requests sent a full period apart can
-# arrive closer together (a slow first request, a fast last one), and the tracker counts
-# arrivals. 10 per 10 s becomes 10 per 10.5 s — a small price for never seeing a 429.
-_MARGIN_FRACTION = 0.05
+# A little slack for clock granularity. Lateness on the way to the server needs none:
+# each request's period is counted from its answer (``finished``), and the server saw the
+# request before it answered.
+_MARGIN = 0.05
 
 
 class RateLimiter:
     def __init__(self, key: str, rate: Rate, state_dir: Path | None = None, *, sleep=time.sleep,
                  clock=time.time):
         self.rate = rate
-        self.margin = rate.period * _MARGIN_FRACTION
         directory = paths.ensure_private_dir((state_dir or paths.state_dir()) / "ratelimit")
         safe_key = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
         self.path = directory / f"{safe_key}.json"
@@ -85,7 +84,7 @@ class RateLimiter:
             blocked = state.get("blocked_until", 0.0) - now
             if blocked > 0:
                 return blocked
-            window = [t for t in state.get("sent", []) if now - t < self.rate.period + self.margin]
+            window = [t for t in state.get("sent", []) if now - t < self.rate.period + _MARGIN]
             if len(window) < self.rate.limit:
                 window.append(now)
                 state["sent"] = window
@@ -93,7 +92,7 @@ class RateLimiter:
                 return None
             state["sent"] = window
             # At least a millisecond: float rounding must never turn a wait into a pass.
-            return max(0.001, window[-self.rate.limit] + self.rate.period + self.margin - now)
+            return max(0.001, window[-self.rate.limit] + self.rate.period + _MARGIN - now)
 
     def _locked(self):
         return _LockedState(self.path)
