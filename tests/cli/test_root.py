@@ -1,10 +1,12 @@
 import os
+import platform
 import signal
 import subprocess
 import sys
 import time
 
 import click
+import pytest
 
 from mktint.cli.root import COMMANDS
 from tests.support.cli import REPO, invoke, run_subprocess
@@ -81,12 +83,28 @@ def test_unexpected_exception_is_one_line_with_a_debug_hint(monkeypatch):
     assert "Traceback" in debug.stderr
 
 
+def wait_until_reading_stdin(pid: int, limit: float = 30.0) -> None:
+    """Block until the process sits in read(0, ...) — past start-up, whatever the load."""
+    if platform.machine() != "x86_64":
+        pytest.skip("reads the x86-64 syscall number from /proc/PID/syscall")
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            call = open(f"/proc/{pid}/syscall").read().split()
+        except OSError:
+            call = []
+        if call[:2] == ["0", "0x0"]:  # x86-64: syscall 0 is read, first argument fd 0
+            return
+        time.sleep(0.05)
+    raise AssertionError("the process never blocked reading stdin")
+
+
 def test_ctrl_c_exits_130_without_traceback(tmp_path):
     # `auth login` waits on stdin; interrupt it.
     proc = subprocess.Popen([sys.executable, "-m", "mktint", "auth", "login", "red", "--with-token"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "PYTHONPATH": str(REPO)}, text=True)
-    time.sleep(1.0)
+    wait_until_reading_stdin(proc.pid)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 130
