@@ -13,7 +13,7 @@ _ASIN = re.compile(rf"^{ASIN_PATTERN}$")
 _IN_NAME = (
     re.compile(rf"\{{ASIN\.({ASIN_PATTERN})\}}", re.IGNORECASE),
     re.compile(rf"[\[(]({ASIN_PATTERN})[\])]"),
-    re.compile(rf"(?<![0-9A-Za-z])(B[0-9A-Z]{{9}})(?![0-9A-Za-z])"),
+    re.compile(r"(?<![0-9A-Za-z])(B[0-9A-Z]{9})(?![0-9A-Za-z])"),
 )
 
 

@@ -6,7 +6,7 @@ here) and by the factory (which imports a client class only when one is built).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mktint.core import redact
-from mktint.core.errors import AuthError, ConfigError, ProtocolError, RateLimited
+from mktint.core.errors import AuthError, ProtocolError, RateLimited
 from mktint.core.http import HttpClient, json_body
 from mktint.core.ratelimit import Rate
 from mktint.core.service import ServiceClient

@@ -3,7 +3,7 @@
 import click
 import pytest
 
-from mktint.cli.root import COMMANDS, cli
+from mktint.cli.root import cli
 
 CTX = click.Context(cli)
 

@@ -5,7 +5,6 @@ import subprocess
 import sys
 import time
 
-import click
 import pytest
 
 from mktint.cli.root import COMMANDS

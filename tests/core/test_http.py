@@ -1,5 +1,4 @@
 import logging
-import threading
 import time
 
 import pytest

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from tests.emulators import bencode
 from tests.emulators.gazelle import gazelle_emulator
 
 RED_KEY = "red-api-key-0123456789abcdef"
