@@ -146,30 +146,16 @@ class QBittorrentClient(QBittorrentSession):
         return found[0]
 
     def properties(self, infohash: str) -> dict:
-        response = self.call("GET", "torrents/properties", params={"hash": infohash})
-        if response.status_code == 404:
-            raise NotFound(f"{self.name}: no torrent {infohash}", service=self.name)
-        if response.status_code != 200:
-            raise self._unexpected(response, "torrents/properties")
-        return json_body(response, self.name)
+        return self.json("torrents/properties", {"hash": infohash}, missing=f"no torrent {infohash}")
 
     def files(self, infohash: str) -> list[dict]:
-        response = self.call("GET", "torrents/files", params={"hash": infohash})
-        if response.status_code == 404:
-            raise NotFound(f"{self.name}: no torrent {infohash}", service=self.name)
-        if response.status_code != 200:
-            raise self._unexpected(response, "torrents/files")
+        files = self.json("torrents/files", {"hash": infohash}, missing=f"no torrent {infohash}")
         return [{"name": f.get("name"), "size": f.get("size"), "progress": f.get("progress"),
-                 "priority": f.get("priority")} for f in json_body(response, self.name)]
+                 "priority": f.get("priority")} for f in files]
 
     def trackers(self, infohash: str) -> list[dict]:
-        response = self.call("GET", "torrents/trackers", params={"hash": infohash})
-        if response.status_code == 404:
-            raise NotFound(f"{self.name}: no torrent {infohash}", service=self.name)
-        if response.status_code != 200:
-            raise self._unexpected(response, "torrents/trackers")
         rows = []
-        for t in json_body(response, self.name):
+        for t in self.json("torrents/trackers", {"hash": infohash}, missing=f"no torrent {infohash}"):
             url = t.get("url", "")
             redact.register_url_secrets(url)  # announce URLs carry passkeys
             rows.append({"url": url, "tier": t.get("tier"),
@@ -220,12 +206,8 @@ class QBittorrentClient(QBittorrentSession):
         self._act("removeTags", hashes, tags=",".join(tags))
 
     def export(self, infohash: str) -> bytes:
-        response = self.call("GET", "torrents/export", params={"hash": infohash})
-        if response.status_code == 404:
-            raise NotFound(f"{self.name}: no torrent {infohash}", service=self.name)
-        if response.status_code != 200:
-            raise self._unexpected(response, "torrents/export")
-        return response.content
+        return self.checked("GET", "torrents/export", params={"hash": infohash},
+                            missing=f"no torrent {infohash}").content
 
     def edit_tracker(self, infohash: str, old_url: str, new_url: str) -> None:
         # 5.2 renamed origUrl to url; older servers ignore the extra field.

@@ -127,11 +127,8 @@ def _bool(value: bool) -> str:
 
 
 def status(client, task_id: str) -> dict:
-    response = client.call("POST", "torrentcreator/status", data={"taskID": task_id})
-    if response.status_code == 404:
-        raise NotFound(f"{client.name}: no torrent creation task {task_id}", service=client.name)
-    if response.status_code != 200:
-        raise client._unexpected(response, "torrentcreator/status")
+    response = client.checked("POST", "torrentcreator/status", data={"taskID": task_id},
+                              missing=f"no torrent creation task {task_id}")
     rows = json_body(response, client.name)
     for row in rows if isinstance(rows, list) else []:
         if str(row.get("taskID")) == task_id:

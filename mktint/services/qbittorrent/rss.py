@@ -91,25 +91,21 @@ def add_feed(client: QBittorrentSession, url: str, path: str | None = None) -> d
     return {"url": url, "path": path or url}
 
 
+def _missing_item(path: str) -> dict:
+    """RSS endpoints answer 409 for a feed or folder that does not exist."""
+    return {"missing": f"no RSS feed or folder {path!r}", "missing_status": 409,
+            "missing_hint": "list them with `mktint qbit rss feeds`"}
+
+
 def remove_item(client: QBittorrentSession, path: str) -> None:
-    response = client.call("POST", "rss/removeItem", data={"path": path})
-    if response.status_code == 409:
-        raise NotFound(f"{client.name}: no RSS feed or folder {path!r}", service=client.name,
-                       hint="list them with `mktint qbit rss feeds`")
-    if response.status_code != 200:
-        raise client._unexpected(response, "rss/removeItem")
+    client.checked("POST", "rss/removeItem", data={"path": path}, **_missing_item(path))
 
 
 def refresh_item(client: QBittorrentSession, path: str) -> None:
     if client.webapi_version < REFRESH_ITEM_SINCE:
         raise OperationFailed(f"{client.name}: refreshing a feed needs qBittorrent 4.1.8+",
                             service=client.name)
-    response = client.call("POST", "rss/refreshItem", data={"itemPath": path})
-    if response.status_code == 409:
-        raise NotFound(f"{client.name}: no RSS feed or folder {path!r}", service=client.name,
-                       hint="list them with `mktint qbit rss feeds`")
-    if response.status_code != 200:
-        raise client._unexpected(response, "rss/refreshItem")
+    client.checked("POST", "rss/refreshItem", data={"itemPath": path}, **_missing_item(path))
 
 
 # -- rules ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Iterator
 
-from mktint.core.errors import NotFound, OperationFailed, ProtocolError, TemporaryError, UsageError
+from mktint.core.errors import OperationFailed, ProtocolError, TemporaryError, UsageError
 from mktint.services.qbittorrent.session import QBittorrentSession
 
 DOWNLOAD_SINCE = (2, 11, 0)  # search/downloadTorrent: qBittorrent 5.0
@@ -113,10 +113,6 @@ def download(client: QBittorrentSession, url: str, plugin: str) -> None:
         raise OperationFailed(f"{client.name}: downloading through a search plugin needs qBittorrent 5.0",
                               service=client.name,
                               hint="add the result's link directly: `mktint qbit add URL`")
-    response = client.call("POST", "search/downloadTorrent",
-                           data={"torrentUrl": url, "pluginName": plugin}, retry_safe=False)
-    if response.status_code == 404:
-        raise NotFound(f"{client.name}: qBittorrent has no search download endpoint or plugin {plugin!r}",
-                       service=client.name)
-    if response.status_code != 200:
-        raise client._unexpected(response, "search/downloadTorrent")
+    client.checked("POST", "search/downloadTorrent", data={"torrentUrl": url, "pluginName": plugin},
+                   retry_safe=False,
+                   missing=f"qBittorrent has no search download endpoint or plugin {plugin!r}")

@@ -26,7 +26,7 @@ from pathlib import Path
 import requests
 
 from mktint.core import paths, redact
-from mktint.core.errors import AuthError, ProtocolError, TemporaryError
+from mktint.core.errors import AuthError, NotFound, ProtocolError, TemporaryError
 from mktint.core.service import ServiceClient
 from mktint.services.qbittorrent import vocab
 
@@ -210,19 +210,25 @@ class QBittorrentSession(ServiceClient):
         return ProtocolError(f"{self.name}: unexpected answer to {endpoint}: HTTP "
                              f"{response.status_code} {text!r}", service=self.name)
 
-    def text(self, endpoint: str, params=None) -> str:
-        response = self.call("GET", endpoint, params=params)
+    def checked(self, method: str, endpoint: str, *, missing: str | None = None,
+                missing_status: int = 404, missing_hint: str | None = None,
+                **kwargs) -> requests.Response:
+        """``call``, and the answer must be 200. With ``missing``, the status the endpoint
+        uses for "no such thing" (404; 409 for RSS items) is a NotFound saying so."""
+        response = self.call(method, endpoint, **kwargs)
+        if missing is not None and response.status_code == missing_status:
+            raise NotFound(f"{self.name}: {missing}", service=self.name, hint=missing_hint)
         if response.status_code != 200:
             raise self._unexpected(response, endpoint)
-        return response.text
+        return response
 
-    def json(self, endpoint: str, params=None):
+    def text(self, endpoint: str, params=None) -> str:
+        return self.checked("GET", endpoint, params=params).text
+
+    def json(self, endpoint: str, params=None, *, missing: str | None = None):
         from mktint.core.http import json_body
 
-        response = self.call("GET", endpoint, params=params)
-        if response.status_code != 200:
-            raise self._unexpected(response, endpoint)
-        return json_body(response, self.name)
+        return json_body(self.checked("GET", endpoint, params=params, missing=missing), self.name)
 
     def post(self, endpoint: str, data=None, files=None) -> requests.Response:
         response = self.call("POST", endpoint, data=data, files=files)
