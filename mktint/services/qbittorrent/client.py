@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 from typing import Iterable, Sequence
@@ -12,6 +11,7 @@ from mktint.core import redact
 from mktint.core.errors import Conflict, NotFound, ProtocolError, UsageError
 from mktint.core.http import json_body
 from mktint.services.qbittorrent import metainfo, vocab
+from mktint.services.qbittorrent.polling import Poll
 from mktint.services.qbittorrent.session import QBittorrentSession
 
 PSEUDO_TRACKER_PREFIX = "** ["
@@ -392,18 +392,16 @@ class QBittorrentClient(QBittorrentSession):
     def _wait_visible(self, pending: list[AddResult], wait: float) -> None:
         if not pending or wait <= 0:
             return
-        deadline = time.monotonic() + wait
-        delay = POLL_FIRST
+        poll = Poll(wait, POLL_FIRST, POLL_MAX)
         while True:
             seen = {t["hash"]: t for t in self.torrents(hashes=[r.infohash for r in pending])}
             for r in list(pending):
                 if r.infohash in seen:
                     r.status, r.name = "added", seen[r.infohash]["name"]
                     pending.remove(r)
-            if not pending or time.monotonic() >= deadline:
+            if not pending or poll.expired:
                 break
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(POLL_MAX, delay * 2)
+            poll.pause()
         for r in pending:
             r.status = "failed"
             r.message = f"accepted by the client but not listed after {wait:g} s"

@@ -12,13 +12,13 @@ seeds the wrong torrent) the request is refused before anything is sent.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 
 from mktint.core.errors import NotFound, OperationFailed, TemporaryError, Timeout, UsageError
 from mktint.core.http import json_body
 from mktint.services.qbittorrent import metainfo, vocab
+from mktint.services.qbittorrent.polling import Poll
 from mktint.services.qbittorrent.session import QBittorrentSession
 
 CREATOR_SINCE = (2, 10, 4)               # WebAPI of the 5.0 development line
@@ -137,8 +137,7 @@ def status(client, task_id: str) -> dict:
 
 
 def _wait(client, task_id: str, wait: float) -> None:
-    deadline = time.monotonic() + wait
-    delay = POLL_FIRST
+    poll = Poll(wait, POLL_FIRST, POLL_MAX)
     while True:
         row = status(client, task_id)
         if row.get("status") == "Finished":
@@ -147,11 +146,10 @@ def _wait(client, task_id: str, wait: float) -> None:
             raise OperationFailed(f"{client.name}: qBittorrent could not create the torrent: "
                                   f"{row.get('errorMessage') or 'no reason given'}", service=client.name,
                                   hint="the path is a path on the server; check that it exists there")
-        if time.monotonic() >= deadline:
+        if poll.expired:
             raise Timeout(f"{client.name}: the torrent was not ready after {wait:g} s (the task was "
                           "cancelled)", service=client.name, hint="give a larger --wait for big data")
-        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-        delay = min(POLL_MAX, delay * 2)
+        poll.pause()
 
 
 def _torrent_file(client, task_id: str) -> bytes:

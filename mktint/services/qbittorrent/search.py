@@ -7,10 +7,10 @@ the caller stops early or is interrupted (the ``finally`` of the generator).
 
 from __future__ import annotations
 
-import time
 from typing import Iterator
 
 from mktint.core.errors import OperationFailed, ProtocolError, TemporaryError, UsageError
+from mktint.services.qbittorrent.polling import Poll
 from mktint.services.qbittorrent.session import QBittorrentSession
 
 DOWNLOAD_SINCE = (2, 11, 0)  # search/downloadTorrent: qBittorrent 5.0
@@ -79,8 +79,8 @@ def run(client: QBittorrentSession, query: str, *, plugin: list[str] | None = No
 
 
 def _poll(client, job, limit, wait) -> Iterator[dict]:
-    deadline = time.monotonic() + wait
-    offset, delay = 0, POLL_FIRST
+    poll = Poll(wait, POLL_FIRST, POLL_MAX)
+    offset = 0
     while True:
         page = client.json("search/results", {"id": job, "offset": offset})
         rows = page.get("results") or []
@@ -93,11 +93,10 @@ def _poll(client, job, limit, wait) -> Iterator[dict]:
             return
         if page.get("status") == "Stopped" and not rows:
             return
-        if time.monotonic() >= deadline:
+        if poll.expired:
             return
         if not rows:
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(POLL_MAX, delay * 2)
+            poll.pause()
 
 
 def _finish(client, job) -> None:
