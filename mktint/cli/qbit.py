@@ -15,6 +15,7 @@ import click
 from mktint.cli.completers import qbit_completer
 from mktint.cli.options import complete_service_names, json_option, pass_state, resolve_service
 from mktint.cli.state import AppState
+from mktint.core.units import human_size
 from mktint.services.qbittorrent import vocab  # pure: names only, no requests
 
 SERVICE_KEY = "mktint.qbit.service"
@@ -102,12 +103,6 @@ def _pct(value) -> str:
     return f"{value * 100:.1f}%"
 
 
-def _size(value) -> str:
-    from mktint.core.units import human_size
-
-    return human_size(value)
-
-
 @click.group()
 @service_opt
 def qbit() -> None:
@@ -176,7 +171,7 @@ def list_(state: AppState, state_filter, category, tag, sort, reverse, limit) ->
                                      reverse=reverse, limit=limit)
     out.emit(rows, lambda: out.table(rows, [
         Column("hash", "HASH"), Column("name", "NAME"), Column("state", "STATE"),
-        Column("progress", "DONE", _pct, "right"), Column("size", "SIZE", _size, "right"),
+        Column("progress", "DONE", _pct, "right"), Column("size", "SIZE", human_size, "right"),
         Column("ratio", "RATIO", lambda r: f"{r:.2f}", "right"), Column("category", "CATEGORY"),
         Column("tags", "TAGS")]))
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from mktint.core.errors import ConfigError, MktintError, NotFound
+from mktint.core.units import human_size
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
 EXIT_STATUS = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
@@ -109,7 +110,7 @@ def check_qbittorrent(client, options: Options) -> tuple[str, dict]:
     if errored:
         problems.append(f"{len(errored)} torrent(s) in an error state")
     if free is not None and options.min_free is not None and free < options.min_free:
-        problems.append(f"only {_size(free)} free at the default save path")
+        problems.append(f"only {human_size(free)} free at the default save path")
     if problems:
         raise Finding(WARNING, f"{message}; " + "; ".join(problems), details)
     return message, details
@@ -171,7 +172,7 @@ def check_local(factory, options: Options) -> tuple[str, dict]:
             low.append(f"{path}: {e.strerror or e}")
             continue
         if options.min_free is not None and free[path] < options.min_free:
-            low.append(f"{path}: only {_size(free[path])} free")
+            low.append(f"{path}: only {human_size(free[path])} free")
     details = {"config": str(config.path), "config_exists": config.exists,
                "missing_credentials": missing, "free_space": free}
     problems = ([f"no credential for {', '.join(missing)}"] if missing else []) + low
@@ -258,9 +259,3 @@ def _number(value) -> float | None:
 
 def _ratio(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.2f}"
-
-
-def _size(n: int) -> str:
-    from mktint.core.units import human_size
-
-    return human_size(n)
