@@ -349,10 +349,8 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
         meta = Metainfo.parse(data)
     except OSError as e:
         raise UsageError(f"cannot read {torrent_file}: {e.strerror or e}") from None
-    except MktintError as e:
+    except MktintError as e:  # the parser raises only project errors (fuzzed in tests/torrent)
         raise UsageError(f"{torrent_file} is not a valid .torrent file: {e.message}") from None
-    except (ValueError, KeyError, TypeError, IndexError) as e:
-        raise UsageError(f"{torrent_file} is not a valid .torrent file: {e}") from None
     client = _client(state, service_name)
     fields, problems = _fields(state, options, client.flavour,
                                _data_path(torrent_file, meta, data_path))
