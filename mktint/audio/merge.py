@@ -18,6 +18,9 @@ from mktint.audio.naming import FolderName
 SOURCES = ("audnexus", "tags", "folder")
 FIELDS = ("asin", "title", "subtitle", "authors", "narrators", "series", "volume", "year",
           "publisher", "language")
+# Fields whose disagreement puts the book's identity in doubt: `book inspect` exits 1 on a
+# conflict here; a conflict elsewhere (narrators, publisher, ...) is only a warning.
+DOUBT_FIELDS = ("title", "authors", "year")
 _LIST_SPLIT = re.compile(r"\s*(?:;|,|&|/|\band\b)\s*")
 
 
@@ -41,6 +44,11 @@ class MergedView:
     @property
     def conflicts(self) -> list[MergedField]:
         return [f for f in self.fields.values() if f.conflict]
+
+    @property
+    def doubts(self) -> list[MergedField]:
+        """The conflicts on :data:`DOUBT_FIELDS`."""
+        return [f for f in self.conflicts if f.name in DOUBT_FIELDS]
 
     def value(self, name: str) -> Any:
         return self.fields[name].value

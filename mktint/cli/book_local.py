@@ -26,6 +26,10 @@ def inspect(state, path: Path, asin: str | None, offline: bool) -> None:
     name; asks Audnexus when an ASIN is known; and shows each field with its source,
     the conflicts between sources, and the RED/OPS upload format and bitrate.
 
+    Exit status 1 (after printing everything) when it reports a problem — an audio file
+    that cannot be read, mixed formats or bitrates — or when the sources disagree on the
+    title, author or year; other conflicts (narrators, publisher, ...) are warnings.
+
     \b
     Examples:
       mktint book inspect "Dune - vol_01 (1965) (Frank Herbert) {ASIN.B002V1OF70} [Grp]"
@@ -36,7 +40,7 @@ def inspect(state, path: Path, asin: str | None, offline: bool) -> None:
     from mktint.audio.merge import merge
     from mktint.audio.naming import parse_folder_name
     from mktint.core.asin import is_asin, validate_asin
-    from mktint.core.errors import NotFound
+    from mktint.core.errors import EXIT_FAILED, NotFound
 
     if asin:
         asin = validate_asin(asin)
@@ -58,13 +62,16 @@ def inspect(state, path: Path, asin: str | None, offline: bool) -> None:
     merged = merge(folder=folder, tags=tags, book=book, asin=asin,
                    single_file=path.is_file())
     data = {**inspection.to_dict(), "folder": folder.to_dict(), "audnexus": audnexus,
-            "merged": merged.to_dict()["fields"], "conflicts": merged.to_dict()["conflicts"]}
+            "merged": merged.to_dict()["fields"], "conflicts": merged.to_dict()["conflicts"],
+            "doubts": [f.name for f in merged.doubts]}
     for field in merged.conflicts:
         out.warn(f"{field.name} differs between sources: "
                  + ", ".join(f"{source}={_text(value)}" for source, value in field.sources.items()))
     for problem in inspection.problems:
         out.warn(problem)
     out.emit(data, lambda: _show_inspection(out, inspection, merged))
+    if inspection.problems or merged.doubts:
+        raise click.exceptions.Exit(EXIT_FAILED)
 
 
 def _fetch_book(state, asin: str):

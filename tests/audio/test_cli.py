@@ -48,7 +48,7 @@ def test_inspect_json_merges_audnexus_tags_and_folder(audio, tmp_path, monkeypat
                            language="english")
     asked = fake_audnexus(monkeypatch, book=book)
     run = invoke("book", "inspect", book_folder(audio, tmp_path), "--json")
-    assert run.exit_code == 0, run.stderr
+    assert run.exit_code == 1, run.stderr  # the year conflict is a doubt (issue 24)
     assert asked == ["B002V1OF70"]
     data = run.json()
     assert data["audnexus"] == {"status": "used", "asin": "B002V1OF70"}
@@ -69,7 +69,7 @@ def test_inspect_json_merges_audnexus_tags_and_folder(audio, tmp_path, monkeypat
 def test_inspect_offline_never_asks_audnexus_and_prints_a_table(audio, tmp_path, monkeypatch):
     asked = fake_audnexus(monkeypatch, book=None)
     run = invoke("book", "inspect", book_folder(audio, tmp_path), "--offline")
-    assert run.exit_code == 0, run.stderr
+    assert run.exit_code == 1, run.stderr  # folder 1965 against tags 2007
     assert asked == []
     lines = run.stdout.splitlines()
     assert "title\tDune  [tags]" in lines
@@ -81,7 +81,8 @@ def test_inspect_offline_never_asks_audnexus_and_prints_a_table(audio, tmp_path,
 def test_inspect_with_audnexus_down_warns_and_still_answers(audio, tmp_path, monkeypatch):
     fake_audnexus(monkeypatch, error=TemporaryError("audnexus: timed out", service="audnexus"))
     run = invoke("book", "inspect", book_folder(audio, tmp_path), "--json")
-    assert run.exit_code == 0
+    assert run.exit_code == 1  # the year conflict, not Audnexus being down
+    assert run.json()["doubts"] == ["year"]
     assert run.json()["audnexus"]["status"] == "unavailable"
     assert "warning: Audnexus: audnexus: timed out" in run.stderr
     assert "Traceback" not in run.stderr
@@ -95,7 +96,7 @@ def test_inspect_without_an_audnexus_client_module_warns(audio, tmp_path, monkey
     missing = dataclasses.replace(KINDS["audnexus"], client="mktint.services.not_built:AudnexusClient")
     monkeypatch.setitem(KINDS, "audnexus", missing)
     run = invoke("book", "inspect", book_folder(audio, tmp_path), "--asin", "B002V1OF70", "--json")
-    assert run.exit_code == 0
+    assert run.exit_code == 1 and run.json()["doubts"] == ["year"]
     assert "the Audnexus client is not available in this build" in run.stderr
     assert run.json()["merged"]["asin"] == {"value": "B002V1OF70", "source": "user", "conflict": False,
                                             "sources": {"user": "B002V1OF70", "folder": "B002V1OF70"}}
