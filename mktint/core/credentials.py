@@ -176,7 +176,7 @@ class Credentials:
             raise MissingCredential(
                 f"no {secret} stored for service {service!r}",
                 service=service,
-                hint=f"run `mktint auth login {service}` or set {env_name(service, secret)}",
+                hint=f"run `mktint auth login {service} --secret {secret}` or set {env_name(service, secret)}",
             )
         return value
 
