@@ -14,6 +14,8 @@ from typing import Callable
 
 import click
 
+from mktint.cli.options import state_of
+
 BUDGET = 1.0  # seconds for one completion, connection and login included
 TTL = 60.0  # seconds an answer is reused
 CACHE_NAMESPACE = "completion"
@@ -72,8 +74,7 @@ def qbit_completer(what: str, *, service_key: str, comma_list: bool = False) -> 
         try:
             head, _, last = incomplete.rpartition(",") if comma_list else ("", "", incomplete)
             given = set(head.split(",")) if head else set()
-            config_path = ctx.find_root().params.get("config_path")
-            words = server_words(config_path, ctx.meta.get(service_key), what)
+            words = server_words(state_of(ctx).config_path, ctx.meta.get(service_key), what)
             prefix = head + "," if head else ""
             return [prefix + w for w in words if w.startswith(last) and w not in given]
         except Exception:

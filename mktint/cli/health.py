@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mktint.cli.options import SIZE, pass_state
+from mktint.cli.options import SIZE, json_option, pass_state
 from mktint.cli.state import AppState
 
 UNKNOWN_EXIT = 3
@@ -46,15 +46,16 @@ Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage and config errors too).""")
               help="WARNING when a service takes longer to answer.")
 @click.option("--crit-latency", type=click.FloatRange(min=0), metavar="SECONDS",
               help="CRITICAL when a service takes longer to answer.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 @click.option("--nagios", is_flag=True, help="Monitoring-plugin output: status line with perfdata.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when everything is OK.")
 @pass_state
 def health(state: AppState, services, timeout, min_free, paths, warn_latency, crit_latency,
-           as_json, nagios, quiet) -> None:
+           nagios, quiet) -> None:
     """Check every configured service (or those named with -s) concurrently."""
     from mktint.workflows import health as checks
 
+    as_json = state.output.json
     if as_json and nagios:
         raise click.UsageError("choose one of --json and --nagios", ctx=click.get_current_context())
     options = checks.Options(timeout=timeout, min_free=min_free, warn_latency=warn_latency,

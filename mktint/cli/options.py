@@ -11,15 +11,83 @@ from mktint.cli.state import AppState
 pass_state = click.make_pass_decorator(AppState, ensure=True)
 
 
+def state_of(ctx: click.Context) -> AppState:
+    return ctx.ensure_object(AppState)
+
+
+def _flag_setter(name: str) -> Callable:
+    def set_flag(ctx: click.Context, _param, value):
+        if value:  # an absent flag never undoes one given at another level
+            state_of(ctx).set_flag(name, value)
+        return value
+
+    return set_flag
+
+
 def _set_json(ctx: click.Context, _param, value: bool) -> bool:
     if value:
-        ctx.ensure_object(AppState).output.json = True
+        state_of(ctx).set_flag("json", True)
     return value
 
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, expose_value=False, is_eager=True, callback=_set_json,
     help="Print JSON (one object or array) on stdout.")
+
+# The global flags. The root command takes them, and so does every subcommand (as hidden
+# copies, see ``inherit_global_options``), so that they work before or after the
+# subcommand, as in gh: `mktint --debug qbit list` and `mktint qbit list --debug`.
+GLOBAL_FLAGS = "--config PATH, --debug, -q/--quiet, --no-color, --json"
+
+
+def global_options(*, root: bool) -> list[click.Option]:
+    """The global options; ``root`` ones read their environment variables and show in help."""
+    hidden = not root
+    return [
+        click.Option(["--config", "config_path"], metavar="PATH", expose_value=False,
+                     envvar="MKTINT_CONFIG" if root else None, hidden=hidden,
+                     callback=_flag_setter("config_path"),
+                     help="Config file (default: $XDG_CONFIG_HOME/mktint/config.toml)."),
+        click.Option(["--debug"], is_flag=True, expose_value=False, hidden=hidden,
+                     callback=_flag_setter("debug"),
+                     help="Trace requests on stderr (secrets masked); full tracebacks. Also MKTINT_DEBUG=1."),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, hidden=hidden,
+                     callback=_flag_setter("quiet"), help="Print only data and errors."),
+        click.Option(["--no-color"], is_flag=True, expose_value=False, hidden=hidden,
+                     callback=_flag_setter("no_color"), help="No colours (also NO_COLOR=1)."),
+        click.Option(["--json", "as_json"], is_flag=True, expose_value=False, hidden=hidden,
+                     is_eager=True, callback=_set_json if root else _check_json,
+                     help="Print JSON on stdout (commands that return data); errors as JSON on stderr."),
+    ]
+
+
+def _check_json(ctx: click.Context, _param, value: bool) -> bool:
+    """``--json`` on a command that prints no data: refuse it, wherever it was given."""
+    if value:
+        state_of(ctx).set_flag("json", True)
+    if state_of(ctx).json and not isinstance(ctx.command, click.Group):
+        raise click.UsageError(f"`{ctx.command_path}` prints no data, so it has no --json output",
+                               ctx=ctx)
+    return value
+
+
+def inherit_global_options(command: click.Command) -> click.Command:
+    """Give ``command`` and everything under it hidden copies of the global options.
+
+    An option the command already has (health's own ``-q``) is kept as it is.
+    """
+    note = f"\b\nGlobal options work here too: {GLOBAL_FLAGS} (see mktint --help)."
+    command.epilog = f"{command.epilog}\n\n{note}" if command.epilog else note
+    taken = {opt for param in command.params for opt in param.opts + param.secondary_opts}
+    for option in global_options(root=False):
+        if option.name == "as_json" and isinstance(command, click.Group):
+            option.callback = _set_json
+        if not taken & set(option.opts):
+            command.params.append(option)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            inherit_global_options(sub)
+    return command
 
 
 def complete_service_names(kinds: tuple[str, ...]) -> Callable:
@@ -29,8 +97,7 @@ def complete_service_names(kinds: tuple[str, ...]) -> Callable:
         try:
             from mktint.core import config
 
-            path = ctx.find_root().params.get("config_path")
-            loaded = config.load(path)
+            loaded = config.load(state_of(ctx).config_path)
             return sorted(name for name, s in loaded.services.items()
                           if s.kind in kinds and name.startswith(incomplete))
         except Exception:

@@ -13,6 +13,7 @@ import sys
 import click
 
 from mktint import __version__
+from mktint.cli.options import global_options, inherit_global_options
 from mktint.cli.state import AppState
 
 # name → (module, attribute, one-line help). The help lives here so that `mktint --help`
@@ -53,7 +54,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy_commands and name not in self.commands:
             module_name, attribute, _ = self.lazy_commands[name]
-            self.add_command(getattr(importlib.import_module(module_name), attribute), name)
+            command = getattr(importlib.import_module(module_name), attribute)
+            self.add_command(inherit_global_options(command), name)
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -80,24 +82,24 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS, epilog=EXIT_CODES_HELP,
+             invoke_without_command=True, no_args_is_help=False,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", metavar="PATH", envvar="MKTINT_CONFIG",
-              help="Config file (default: $XDG_CONFIG_HOME/mktint/config.toml).")
-@click.option("--debug", is_flag=True, envvar="MKTINT_DEBUG",
-              help="Trace requests on stderr (secrets masked); full tracebacks.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only data and errors.")
-@click.option("--no-color", is_flag=True, help="No colours (also NO_COLOR=1).")
 @click.version_option(__version__, "--version", prog_name="mktint", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, debug: bool, quiet: bool, no_color: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """mktint — publish and seed audiobooks on private trackers.
 
     Data goes to stdout (--json on every command that returns data); progress, warnings
-    and prompts go to stderr.
+    and prompts go to stderr. The options below work before or after the command:
+    `mktint --debug qbit list` and `mktint qbit list --debug` are the same.
     """
     state: AppState = ctx.ensure_object(AppState)
-    state.configure(config_path=config_path, debug=debug, quiet=quiet, no_color=no_color)
     ctx.call_on_close(state.close)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+cli.params[:0] = global_options(root=True)
 
 
 def main() -> None:
