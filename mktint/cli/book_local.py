@@ -136,7 +136,7 @@ def _show_inspection(out, inspection, merged) -> None:
 
 @click.command("fix-paths", short_help="Rename paths to fit the tracker's length limit (plan, apply, undo).")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
-@click.option("-t", "--tracker", metavar="NAME", shell_complete=complete_service_names(("gazelle",)),
+@click.option("--tracker", metavar="NAME", shell_complete=complete_service_names(("gazelle",)),
               help="Gazelle service whose path_limit applies (red: 180, ops: 255).")
 @click.option("--apply", "apply_", is_flag=True, help="Rename for real (default: only show the plan).")
 @click.option("--undo", "undo_record", metavar="RECORD", type=click.Path(path_type=Path),

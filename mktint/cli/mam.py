@@ -79,7 +79,7 @@ def seedbox(state: AppState, service_name: str) -> None:
 @mam.command()
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--asin", metavar="ASIN", help="Render description.txt from this book's Audnexus metadata.")
-@click.option("-o", "--output-dir", metavar="DIR", type=click.Path(file_okay=False),
+@click.option("-o", "--output", "--output-dir", "output_dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Where the bundle folder goes (default: [defaults] output_dir, else here).")
 @click.option("--force", is_flag=True, help="Replace the files of an existing bundle folder.")
 @service_option("mam", "mam")

@@ -20,7 +20,7 @@ from mktint.cli.upload_options import given_fields, pop_options, upload_metadata
 @click.option("--client", metavar="NAME", shell_complete=complete_service_names(("qbittorrent",)),
               help="qBittorrent service to seed from (default: [defaults] client).")
 @upload_metadata_options
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--output", "--output-dir", "output_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help="Where the .torrent files go (default: [defaults] output_dir, else the "
                    "state folder next to the journal).")
 @click.option("--dry-run", is_flag=True,
