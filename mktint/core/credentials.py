@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,59 @@ def keyring_username(service: str, secret: str) -> str:
     return f"{service}:{secret}"
 
 
+def keyring_reachable() -> bool:
+    """Whether keyring could find a usable backend, judged without importing it.
+
+    Importing keyring and choosing its backend costs 100–200 ms (its macOS backend loads
+    ctypes, SecretService pulls in secretstorage and cryptography), paid by every command
+    that looks up a secret. keyring picks (keyring/core.py ``_detect_backend``): the
+    ``PYTHON_KEYRING_BACKEND`` variable, else ``keyringrc.cfg`` in its config root
+    (keyring/util/platform_.py), else the best viable backend, including third-party ones
+    registered under the ``keyring.backends`` entry point. On Linux and the BSDs each
+    bundled backend (SecretService, KWallet, libsecret) talks over the D-Bus session bus
+    (jeepney reads ``DBUS_SESSION_BUS_ADDRESS``; libdbus and GLib also try
+    ``$XDG_RUNTIME_DIR/bus`` and X11 autolaunch). Without any of these, keyring would end
+    at its ``fail`` backend, so it is not imported at all.
+    """
+    if "keyring" in sys.modules or os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    if sys.platform in ("darwin", "win32") or os.environ.get("DBUS_SESSION_BUS_ADDRESS") \
+            or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return True
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.exists(os.path.join(runtime, "bus")):
+        return True
+    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    if os.path.exists(os.path.join(config_home, "python_keyring", "keyringrc.cfg")):
+        return True
+    return _third_party_backend_installed()
+
+
+def _third_party_backend_installed() -> bool:
+    """A distribution other than keyring registers a ``keyring.backends`` entry point.
+
+    Read from the ``entry_points.txt`` files directly: importing importlib.metadata
+    costs about 20 ms, the scan under one.
+    """
+    for entry in sys.path:
+        try:
+            folder = os.scandir(entry or ".")
+        except OSError:
+            continue
+        with folder:
+            for item in folder:
+                if not item.name.endswith((".dist-info", ".egg-info")) \
+                        or item.name.lower().startswith("keyring-"):
+                    continue
+                try:
+                    with open(os.path.join(item.path, "entry_points.txt"), encoding="utf-8") as f:
+                        if "[keyring.backends]" in f.read():
+                            return True
+                except (OSError, UnicodeDecodeError):
+                    continue
+    return False
+
+
 class _Keyring:
     """The system keyring, or nothing: every failure reads as 'not available'."""
 
@@ -52,6 +106,9 @@ class _Keyring:
     def backend(self):
         if not self._probed:
             self._probed = True
+            if not keyring_reachable():
+                log.debug("keyring skipped: no D-Bus session, keyring config or backend plugin")
+                return None
             try:
                 import keyring
                 from keyring.backends import fail, null
