@@ -81,7 +81,7 @@ def login(state: AppState, service: str, with_token: bool, secret: str | None, n
     value = _read_secret(secret_name, with_token)
     redact.register(value)
 
-    account, verified = None, False
+    account, verified, client = None, False, None
     if not no_verify:
         client = factory.service(service)
         try:
@@ -89,7 +89,8 @@ def login(state: AppState, service: str, with_token: bool, secret: str | None, n
             verified = True
         except TemporaryError as e:
             out.warn(f"stored without confirmation: {e.message}")
-    stored_in = factory.credentials.store(service, secret_name, value)
+    stored_in = (client.store_credential(secret_name, value) if client
+                 else factory.credentials.store(service, secret_name, value))
     where = "the system keyring" if stored_in == "keyring" else str(factory.credentials.file.path)
     result = {"service": service, "secret": secret_name, "stored_in": stored_in,
               "verified": verified, "account": account}

@@ -11,10 +11,22 @@ MAM_ID):
 A keyring that is missing, or keyring's ``fail``/``null`` backend, counts as absent —
 quietly. Storing prefers the keyring and falls back to the secrets file. Every secret is
 registered with the redactor the moment it is read.
+
+A secret the server replaces on every use (MAM's ``mam_id``) is used through
+:meth:`Credentials.rotating`: an exclusive lock shared by every mktint process is held from
+reading the value until its replacement is stored, where the old value was. An environment
+variable cannot be written back, so the replacement goes to the keyring (else the file)
+with a fingerprint (SHA-256) of the variable's value; while the variable still holds that
+value, the stored descendant wins over it. A different value in the variable wins again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import json
 import logging
 import os
 import stat
@@ -22,6 +34,7 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from mktint.core import paths, redact
 from mktint.core.config import env_name
@@ -212,12 +225,15 @@ class Credentials:
         self.keyring = _Keyring()
 
     def find(self, service: str, secret: str) -> Found | None:
-        value = os.environ.get(env_name(service, secret))
-        source = SOURCE_ENV
-        if not value:
+        env = os.environ.get(env_name(service, secret))
+        if env and not self._replaced(service, secret, env):
+            value, source = env, SOURCE_ENV
+        else:
             value, source = self.keyring.get(service, secret), SOURCE_KEYRING
-        if not value:
-            value, source = self.file.get(service, secret), SOURCE_FILE
+            if not value:
+                value, source = self.file.get(service, secret), SOURCE_FILE
+            if not value:
+                value, source = env, SOURCE_ENV
         if not value:
             return None
         redact.register(value)
@@ -245,6 +261,30 @@ class Credentials:
         self.file.set(service, secret, value)
         return SOURCE_FILE
 
+    @contextlib.contextmanager
+    def rotating(self, service: str, secret: str) -> Iterator["Rotation"]:
+        """Hold a secret the server replaces on each use, for one use (see the module text)."""
+        directory = paths.ensure_private_dir(paths.state_dir() / "credentials")
+        fd = os.open(directory / f"{_file_key(service, secret)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield Rotation(self, service, secret, self.find(service, secret))
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _record(self, service: str, secret: str) -> Path:
+        """Where the fingerprint of the environment value a stored secret replaced is kept."""
+        return paths.state_dir() / "credentials" / f"{_file_key(service, secret)}.json"
+
+    def _replaced(self, service: str, secret: str, env_value: str) -> bool:
+        """Whether the stored value of this secret is the server's replacement of ``env_value``."""
+        try:
+            recorded = json.loads(self._record(service, secret).read_text()).get("replaced_env_sha256")
+        except (OSError, ValueError, AttributeError):
+            return False
+        return isinstance(recorded, str) and hmac.compare_digest(recorded, _sha256(env_value))
+
     def delete(self, service: str, secret: str) -> list[str]:
         """Remove a stored secret from the keyring and the file; returns where it was."""
         removed = []
@@ -253,6 +293,49 @@ class Credentials:
         if self.file.delete(service, secret):
             removed.append(SOURCE_FILE)
         return removed
+
+
+class Rotation:
+    """A secret held under its lock: send ``value``, then :meth:`replace` it with the new one."""
+
+    def __init__(self, credentials: Credentials, service: str, secret: str, found: Found | None):
+        self.credentials, self.service, self.secret, self.found = credentials, service, secret, found
+
+    @property
+    def value(self) -> str:
+        return self.found.value if self.found else self.credentials.require(self.service, self.secret)
+
+    def replace(self, sent: str, new: str) -> str:
+        """Store ``new``, which the server gave in place of ``sent``; returns where it went.
+
+        It goes where the found value was read from (the keyring, else the file) so that
+        the next lookup finds it first. A replacement of the found value read from (or
+        descending from) an environment variable is recorded against that variable's value.
+        """
+        creds, service, secret = self.credentials, self.service, self.secret
+        redact.register(new)
+        found = self.found if self.found and self.found.value == sent else None
+        if found and found.source == SOURCE_FILE:
+            creds.file.set(service, secret, new)
+            where = SOURCE_FILE
+        else:
+            where = creds.store(service, secret, new)
+        env = os.environ.get(env_name(service, secret))
+        record = creds._record(service, secret)
+        if found and env:
+            paths.atomic_write(record, json.dumps({"replaced_env_sha256": _sha256(env)}), mode=0o600)
+        elif record.exists():
+            record.unlink()
+        self.found = Found(new, where)
+        return where
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _file_key(service: str, secret: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{service}.{secret}")
 
 
 def credential_report(config, credentials: Credentials) -> list[dict]:

@@ -30,3 +30,10 @@ class ServiceClient(HttpClient):
 
     def require_secret(self, secret: str) -> str:
         return self.credentials.require(self.name, secret)
+
+    def store_credential(self, secret: str, value: str) -> str:
+        """Store a secret after :meth:`confirm_credential`; returns where it went.
+
+        A client whose server replaced the secret while confirming it stores the replacement.
+        """
+        return self.credentials.store(self.name, secret, value)

@@ -2,16 +2,28 @@
 
 MAM has no upload API and its rules forbid automating the site beyond its JSON endpoints,
 so this client speaks to those two only. Authentication is the ``mam_id`` session cookie
-(secret ``MAM_ID``, created in the site's security preferences). A rejected cookie shows
-up as HTTP 401/403 or as a redirect to the login page; redirects are never followed, so a
-login page is never mistaken for data and the cookie never travels anywhere else.
+(secret ``MAM_ID``, created in the site's security preferences).
+
+The cookie rotates: every answer carries ``Set-Cookie: mam_id=<new>`` and the value just
+sent stops working (t-mart/mousehole, docs/getting-your-cookie.md; Prowlarr's MyAnonamouse
+indexer). Each request therefore runs inside ``Credentials.rotating``: a lock shared by
+every mktint process is held from reading the cookie until the new one is stored, and the
+request is sent once (a retry would carry a value the lost answer may have replaced).
+The new value is registered with the redactor before anything else sees it.
+
+A rejected cookie shows up as HTTP 401/403, as a redirect to the login page, or as the
+login page itself (HTTP 200, HTML). Redirects are never followed, so a login page is never
+mistaken for data and the cookie never travels anywhere else.
 """
 
 from __future__ import annotations
 
+import email.utils
 import math
 import re
+import time
 from dataclasses import asdict, dataclass
+from http.cookies import CookieError, SimpleCookie
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,8 +34,12 @@ from mktint.core.http import HttpClient, json_body
 from mktint.core.ratelimit import Rate
 from mktint.core.service import ServiceClient
 
+COOKIE = "mam_id"
 COOKIE_HINT = ("create a new session in MAM's Preferences → Security (it must allow this IP or "
                "ASN), then store it: mktint auth login {service} --secret MAM_ID")
+SEEDBOX_HINT = ("the session must allow this: in MAM's Preferences → Security, create a session "
+                "with \"Allow Session to set Dynamic Seedbox\" = Yes (it cannot be changed on an "
+                "existing one), then store it: mktint auth login {service} --secret MAM_ID")
 SEEDBOX_WAIT = 3600.0  # MAM allows one seedbox IP change per hour
 
 _SIZE = re.compile(r"^\s*([\d.,]+)\s*([KMGTPE]?i?B)?\s*$", re.IGNORECASE | re.ASCII)
@@ -111,19 +127,15 @@ class MamClient(ServiceClient):
 
     def __init__(self, config, credentials):
         super().__init__(config, credentials)
-        # The cookie is sent by auth_headers alone: never stored from answers, never sent twice.
+        # The cookie is sent by _send alone: never kept in the session's jar, never sent twice.
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-
-    def auth_headers(self) -> dict[str, str]:
-        return {"Cookie": f"mam_id={self.require_secret('MAM_ID')}"}
+        self._stored: dict[str, str] = {}  # confirmed cookie -> where its replacement went
 
     # -- the account ------------------------------------------------------------------------
 
     def load(self, cookie: str | None = None) -> dict:
         """The raw ``/jsonLoad.php`` answer (with ``cookie`` instead of the stored one, if given)."""
-        headers = {"Cookie": f"mam_id={cookie}"} if cookie else None
-        response = self.request("GET", "/jsonLoad.php", headers=headers, authenticate=cookie is None,
-                                follow_redirects=False)
+        response = self._send(self, "/jsonLoad.php", cookie)
         self._check_auth(response)
         data = json_body(response, self.name)
         if response.status_code != 200 or not isinstance(data, dict) or "username" not in data:
@@ -135,17 +147,24 @@ class MamClient(ServiceClient):
         return MamStatus.from_json(self.load())
 
     def confirm_credential(self, secret_name: str, value: str) -> str | None:
-        """One jsonLoad call with the given cookie. A PASSKEY cannot be checked: None."""
+        """One jsonLoad call with the given cookie. A PASSKEY cannot be checked: None.
+
+        MAM replaces the cookie in its answer; the replacement is stored at once (the given
+        value no longer works), and :meth:`store_credential` reports where it went.
+        """
         if secret_name != "MAM_ID":
             return None
         redact.register(value)
         status = MamStatus.from_json(self.load(value))
         return f"{status.username} ({status.user_class})" if status.user_class else status.username
 
+    def store_credential(self, secret_name: str, value: str) -> str:
+        if secret_name == "MAM_ID" and value in self._stored:
+            return self._stored[value]
+        return super().store_credential(secret_name, value)
+
     def end_session(self) -> None:
         """mam_id sessions are managed on the site (Preferences → Security); nothing to end."""
-
-    # -- torrents ------------------------------------------------------------------------------
 
     # -- the seedbox IP ------------------------------------------------------------------------
 
@@ -154,8 +173,7 @@ class MamClient(ServiceClient):
         url = self.config.get("seedbox_url")
         endpoint = _SeedboxEndpoint(self, url)
         try:
-            # Sent once: the call changes state, and a retry would only meet the hourly limit.
-            response = endpoint.request("GET", url, follow_redirects=False, retry_safe=False)
+            response = self._send(endpoint, url)
         except RateLimited as e:
             wait = e.retry_after or SEEDBOX_WAIT
             raise RateLimited(
@@ -165,7 +183,7 @@ class MamClient(ServiceClient):
                 hint="the registered IP stays as it is until then") from None
         finally:
             endpoint.close()
-        self._check_auth(response)
+        self._check_auth(response, hint=SEEDBOX_HINT)
         data = json_body(response, self.name)
         if not isinstance(data, dict) or not data.get("Success"):
             raise ProtocolError(f"{self.name}: seedbox registration failed: {_message(data)}",
@@ -176,8 +194,33 @@ class MamClient(ServiceClient):
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _check_auth(self, response) -> None:
-        hint = COOKIE_HINT.format(service=self.name)
+    def _send(self, client: HttpClient, path: str, cookie: str | None = None):
+        """GET ``path`` with the stored cookie (or ``cookie``), and store the one MAM gives back.
+
+        Sent once, whatever the answer: a retry would carry the value that the lost or
+        refused answer may already have replaced.
+        """
+        with self.credentials.rotating(self.name, "MAM_ID") as held:
+            sent = cookie or held.value
+            given = []  # seen by a hook: the base client raises on some answers (429)
+
+            def remember(response, *args, **kwargs):
+                given.append(rotated_cookie(response))
+
+            client.session.hooks["response"].append(remember)
+            try:
+                return client.request("GET", path, headers={"Cookie": f"{COOKIE}={sent}"},
+                                      authenticate=False, follow_redirects=False, retry_safe=False)
+            finally:
+                client.session.hooks["response"].remove(remember)
+                new = next((value for value in reversed(given) if value), None)
+                if new and new != sent:
+                    where = held.replace(sent, new)
+                    if cookie:
+                        self._stored[cookie] = where
+
+    def _check_auth(self, response, hint: str = COOKIE_HINT) -> None:
+        hint = hint.format(service=self.name)
         if response.is_redirect:
             location = response.headers.get("Location", "")
             if "login" in location.lower():
@@ -191,6 +234,49 @@ class MamClient(ServiceClient):
             except ValueError:
                 detail = f"HTTP {response.status_code}"
             raise AuthError(f"{self.name} rejected the mam_id cookie: {detail}", service=self.name, hint=hint)
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if response.status_code == 200 and content_type == "text/html":
+            # A dead session may be answered with the login page itself (Prowlarr's indexer
+            # treats a non-JSON answer as a lost session too).
+            raise AuthError(f"{self.name} rejected the mam_id cookie (answered with an HTML page, "
+                            "not JSON: the login page)", service=self.name, hint=hint)
+
+
+def rotated_cookie(response) -> str | None:
+    """The new ``mam_id`` set by ``response``, or None (none set, or the cookie deleted)."""
+    raw_headers = getattr(response.raw, "headers", None)
+    values = (raw_headers.getlist("Set-Cookie") if hasattr(raw_headers, "getlist")
+              else [response.headers.get("Set-Cookie") or ""])
+    found = None
+    for header in values:
+        jar = SimpleCookie()
+        try:
+            jar.load(header)
+        except CookieError:
+            continue
+        morsel = jar.get(COOKIE)
+        if morsel is None:
+            continue
+        found = morsel.value if morsel.value and not _expired(morsel) else None
+    if found:
+        redact.register(found)
+    return found
+
+
+def _expired(morsel) -> bool:
+    """A Set-Cookie that deletes the cookie (``Max-Age`` ≤ 0 or ``Expires`` in the past)."""
+    max_age = morsel["max-age"]
+    if max_age:
+        try:
+            return int(max_age) <= 0
+        except ValueError:
+            return False
+    if morsel["expires"]:
+        try:
+            return email.utils.parsedate_to_datetime(morsel["expires"]).timestamp() <= time.time()
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 class _SeedboxEndpoint(HttpClient):
@@ -202,10 +288,6 @@ class _SeedboxEndpoint(HttpClient):
     def __init__(self, parent: MamClient, url: str):
         super().__init__(parent.name, url, timeout=parent.timeout[1], verify_tls=parent.verify_tls)
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        self._parent = parent
-
-    def auth_headers(self) -> dict[str, str]:
-        return self._parent.auth_headers()
 
 
 def _message(data: Any) -> str:

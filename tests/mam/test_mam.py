@@ -59,7 +59,7 @@ def test_status_piped_is_key_tab_value(mam):
         "seed bonus\t98765.4"]
 
 
-@pytest.mark.parametrize("reject", ["redirect", "403"])
+@pytest.mark.parametrize("reject", ["redirect", "403", "html"])
 def test_rejected_cookie_exits_4_with_a_refresh_hint(mam, memory_keyring, reject):
     server = mam(reject=reject)
     memory_keyring.set_password("mktint", "mam:MAM_ID", "mam-id-expired-0123456789")
@@ -124,6 +124,16 @@ def test_seedbox_with_a_rejected_cookie_exits_4(mam, memory_keyring):
     assert "Invalid session" in run.stderr
 
 
+def test_seedbox_refused_by_the_session_setting_names_it(mam):
+    server = mam(seedbox_allowed=False)
+    run = invoke("mam", "seedbox", "--json")
+    assert run.exit_code == 4
+    error = run.error_json()
+    assert "not allowed this function" in error["message"]
+    assert '"Allow Session to set Dynamic Seedbox"' in error["hint"]
+    assert server.stale == 0 and len(server.requests) == 1
+
+
 def test_confirm_credential_checks_the_given_cookie_once(mam):
     from mktint.core.errors import AuthError
     from mktint.core.factory import Factory
@@ -139,12 +149,13 @@ def test_confirm_credential_checks_the_given_cookie_once(mam):
 
 
 def test_auth_login_stores_a_confirmed_cookie(mam, memory_keyring):
-    mam()
+    server = mam()
     memory_keyring.store.clear()
     run = invoke("auth", "login", "mam", "--with-token", "--json", input=VALID_MAM_ID + "\n")
     assert run.exit_code == 0, run.stderr
     assert run.json()["account"] == "mouse (Power User)"
-    assert memory_keyring.store[("mktint", "mam:MAM_ID")] == VALID_MAM_ID
+    # MAM replaced the cookie while confirming it: the replacement is what is stored.
+    assert memory_keyring.store[("mktint", "mam:MAM_ID")] == server.mam_id
 
 
 def test_a_cookie_set_by_the_server_is_never_sent_back(mam):
