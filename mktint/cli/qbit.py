@@ -408,14 +408,15 @@ def export(state: AppState, infohash: str, output_path: str, force: bool) -> Non
     from mktint.core import paths
     from mktint.core.errors import Conflict, UsageError
     from mktint.services.qbittorrent.client import require_hashes
+    from mktint.torrent.metainfo import file_mode
 
     infohash = require_hashes([infohash])[0]
     data = client_of(state).export(infohash)
     target = Path(output_path)
     if not target.parent.is_dir():
         raise UsageError(f"no folder {target.parent}")
-    try:
-        paths.atomic_write(target, data, overwrite=force)
+    try:  # 0600 when its announce URL holds a passkey
+        paths.atomic_write(target, data, mode=file_mode(data), overwrite=force)
     except FileExistsError:
         raise Conflict(f"{target} exists", hint="pass --force to overwrite it") from None
     out = state.output

@@ -54,8 +54,11 @@ def _write_problem(path: Path, error: OSError):
 
 
 def _check_writable(path: Path, force: bool) -> None:
-    from mktint.core.errors import Conflict, OperationFailed
+    from mktint.core.errors import Conflict, OperationFailed, UsageError
 
+    if not path.parent.is_dir():
+        raise UsageError(f"the folder {path.parent} does not exist",
+                         hint="create it first, or choose another output with -o")
     if path.exists() and not force:
         raise Conflict(f"{path} already exists", hint="pass --force to overwrite it")
     if path.is_dir():
@@ -65,12 +68,13 @@ def _check_writable(path: Path, force: bool) -> None:
                               hint="choose a writable output folder with -o")
 
 
-def _write(path: Path, data: bytes, force: bool) -> None:
+def _write(path: Path, data: bytes, force: bool, mode: int | None) -> None:
+    """Write a .torrent with ``mode`` (``Metainfo.file_mode``: 0600 when it holds a passkey)."""
     from mktint.core.errors import Conflict
     from mktint.core.paths import atomic_write
 
     try:
-        atomic_write(path, data, overwrite=force)
+        atomic_write(path, data, mode=mode, overwrite=force)
     except FileExistsError:
         raise Conflict(f"{path} already exists", hint="pass --force to overwrite it") from None
     except OSError as e:
@@ -116,7 +120,7 @@ Examples:
 
 
 @torrent.command(epilog=CREATE_EPILOG)
-@click.argument("path", type=click.Path(exists=False))
+@click.argument("path", type=click.Path(readable=False))
 @click.option("-o", "--output", metavar="FILE|DIR",
               help="Output file, or folder for <name>.torrent (default: [defaults] output_dir or .).")
 @click.option("--private/--public", default=True, show_default=True,
@@ -154,10 +158,9 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
         raise UsageError("--target sets the source, announce and private flag itself",
                          hint="leave out --source, --announce and --public with --target")
     plan = engine.scan(path, exclude=exclude, include_hidden=include_hidden)
-    if plan.skipped:
-        shown = ", ".join(plan.skipped[:10]) + (" …" if len(plan.skipped) > 10 else "")
-        state.output.warn(f"left out {len(plan.skipped)} hidden or junk file(s) "
-                          f"(--include-hidden keeps them): {shown}")
+    warning = engine.skipped_warning(plan)
+    if warning:
+        state.output.warn(warning)
     problems = []
     if targets:  # the tracker code (config, credentials) only when it is needed
         from mktint.workflows import targets as tracker
@@ -182,7 +185,7 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
         made = engine.create(plan, specs, piece_length=piece_length, threads=threads,
                              progress=bar.advance)
     for p, t in zip(paths, made):
-        _write(p, t.data, force)
+        _write(p, t.data, force, t.metainfo.file_mode)
 
     length = piece_length or engine.auto_piece_length(plan.total_size)
     data = {"name": plan.name, "total_size": plan.total_size, "piece_length": length,
@@ -224,7 +227,7 @@ def _load(path: str):
 
 
 @torrent.command(epilog=INFO_EPILOG)
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False, readable=False))
 @json_option
 @pass_state
 def info(state, file) -> None:
@@ -270,8 +273,8 @@ Examples:
 
 
 @torrent.command(epilog=VERIFY_EPILOG)
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.argument("data_path", type=click.Path())
+@click.argument("file", type=click.Path(dir_okay=False, readable=False))
+@click.argument("data_path", type=click.Path(readable=False))
 @click.option("--threads", type=click.IntRange(1, 256), metavar="N",
               help="At most N hashing threads (default: CPU cores).")
 @json_option
@@ -289,15 +292,8 @@ def verify(state, file, data_path, threads) -> None:
     def human() -> None:
         if result.complete:
             state.output.line(f"complete\t{meta.piece_count} pieces\t{meta.name}")
-            return
-        for path in result.missing:
-            state.output.line(f"missing\t{path}")
-        for wrong in result.wrong_size:
-            state.output.line(f"wrong size\t{wrong['path']}\t{wrong['actual']} bytes, "
-                              f"expected {wrong['expected']}")
-        for path in result.bad_files:
-            if path not in result.missing and all(w["path"] != path for w in result.wrong_size):
-                state.output.line(f"bad pieces\t{path}")
+        for what, text in result.rows():
+            state.output.line(f"{what}\t{text}")
 
     state.output.emit(data, human)
     if not result.complete:
@@ -314,7 +310,7 @@ Examples:
 
 
 @torrent.command(epilog=RETARGET_EPILOG)
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False, readable=False))
 @click.option("--target", metavar="NAME", shell_complete=complete_service_names(TARGET_KINDS),
               help="Tracker service to retarget to (sets source and announce).")
 @click.option("--source", metavar="S", help="New info.source (without --target).")
@@ -348,7 +344,7 @@ def retarget(state, file, target, source, announce, private, output, force) -> N
     _check_writable(path, force)
     new = make(data, source=source, announce=tiers, private=private)
     new_meta = Metainfo.parse(new)
-    _write(path, new, force)
+    _write(path, new, force, new_meta.file_mode)
     result = {"infohash": new_meta.infohash, "previous_infohash": meta.infohash,
               "path": str(path.resolve()), "source": new_meta.source, "private": new_meta.private}
     state.output.emit(result, lambda: state.output.line(new_meta.infohash))

@@ -34,31 +34,88 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644, overwrite: bool = True) -> None:
+PRIVATE = 0o600  # the mode of every file holding a secret, whatever the umask
+_TEMP_SUFFIX = ".part"
+
+
+def current_umask() -> int:
+    """The process umask (read from /proc where possible: setting it is process-wide)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
+                 overwrite: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder.
 
     A reader never sees a half-written file and a failure leaves no partial file. With
     ``overwrite=False`` an existing file is kept and :class:`FileExistsError` raised — the
     check and the rename are one step (``os.link``), so a racing writer cannot be clobbered.
+    ``mode``: exactly these bits (``PRIVATE`` for secrets); None: 0666 less the umask, like
+    any new file.
+
+    The temporary file ``.NAME.XXXXXXXX.part`` is locked (``flock``) while it is written. A
+    process killed before the rename leaves it behind; the next write of ``path`` removes
+    such leftovers, recognised by their unlocked state (their writer is gone).
     """
+    import fcntl
+
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    prefix = f".{path.name}."
+    _remove_stale_temp_files(path.parent, prefix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=_TEMP_SUFFIX)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)
-            os.unlink(tmp)
+            os.fchmod(f.fileno(), (0o666 & ~current_umask()) if mode is None else mode)
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                os.link(tmp, path)
+                os.unlink(tmp)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _remove_stale_temp_files(folder: Path, prefix: str) -> None:
+    """Delete ``prefix*.part`` files in ``folder`` whose writer died (nobody holds the lock)."""
+    import fcntl
+
+    try:
+        names = [n for n in os.listdir(folder)
+                 if n.startswith(prefix) and n.endswith(_TEMP_SUFFIX)
+                 and len(n) == len(prefix) + 8 + len(_TEMP_SUFFIX)]  # mkstemp: 8 characters
+    except OSError:
+        return  # the write itself reports an unusable folder
+    for name in names:
+        stale = os.path.join(folder, name)
+        try:
+            fd = os.open(stale, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Still the same file (its writer may have renamed it and another reused the name)?
+            if os.path.samestat(os.fstat(fd), os.lstat(stale)):
+                os.unlink(stale)
+        except OSError:
+            pass  # locked by a live writer, or already gone
+        finally:
+            os.close(fd)

@@ -13,6 +13,10 @@ Rules (documented in docs/torrent.md):
   already being walked (a loop) or that points nowhere is an error naming the link.
 - A name that is not valid UTF-8, an unreadable file or nothing to hash is an error
   (exit 1) naming the path, undecodable bytes shown as ``\\xNN``.
+- A name the torrent reader refuses or the seeding client would rename
+  (:func:`mktint.torrent.rules.name_problem`: backslash, control characters, text-direction
+  marks, parts over 240 bytes) is an error listing every such name, found before anything
+  is hashed (exit 1); ``--exclude`` leaves them out.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from mktint.core.errors import OperationFailed, UsageError
 from mktint.torrent import bencode
 from mktint.torrent.hashing import Source, hash_pieces, show_name
 from mktint.torrent.metainfo import MAX_PIECE_LENGTH, MIN_PIECE_LENGTH, Metainfo, announce_fields
+from mktint.torrent.rules import name_problem
 
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 AUTO_MIN, AUTO_MAX, AUTO_TARGET_PIECES = 16 * 1024, 16 * 1024 * 1024, 2000
@@ -97,6 +102,32 @@ def is_hidden_or_junk(name: str) -> bool:
     return name.startswith(".") or name.lower() in JUNK_NAMES
 
 
+def skipped_warning(plan: FilePlan) -> str | None:
+    """The one warning about hidden and junk files left out of ``plan``, or None."""
+    if not plan.skipped:
+        return None
+    shown = ", ".join(plan.skipped[:10]) + (" …" if len(plan.skipped) > 10 else "")
+    return (f"left out {len(plan.skipped)} hidden or junk file(s) "
+            f"(--include-hidden keeps them): {shown}")
+
+
+def _printable(text: str) -> str:
+    """``text`` with tabs, newlines and other invisible characters shown as escapes."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def _refuse_names(bad: list[tuple[str, str]]) -> None:
+    """One error listing every file or folder name a torrent cannot carry."""
+    if not bad:
+        return
+    lines = "\n".join(f"  {_printable(path)}: {reason}" for path, reason in bad)
+    raise OperationFailed(f"{len(bad)} name(s) that torrent clients cannot use "
+                          f"(nothing was hashed):\n{lines}",
+                          hint="rename them, or leave them out with --exclude",
+                          details={"names": [{"path": p, "problem": r} for p, r in bad]})
+
+
 def _excluded(name: str, rel: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) for p in patterns)
 
@@ -104,6 +135,9 @@ def _excluded(name: str, rel: str, patterns: Sequence[str]) -> bool:
 def scan(path: str | os.PathLike, *, exclude: Sequence[str] = (),
          include_hidden: bool = False) -> FilePlan:
     """The files a torrent of ``path`` holds, in torrent order."""
+    if not os.fspath(path):
+        raise UsageError("the path to hash is empty (an unset shell variable?)",
+                         hint="give the file or folder to put in the torrent")
     root = os.path.abspath(os.fspath(path))
     shown_root = show_name(os.fspath(path))
     try:
@@ -116,6 +150,7 @@ def scan(path: str | os.PathLike, *, exclude: Sequence[str] = (),
     if not _is_utf8(name):
         raise OperationFailed(f"the name {show_name(name)!r} is not valid UTF-8",
                               hint="rename it to a UTF-8 name")
+    _refuse_names([(name, problem)] if (problem := name_problem(name)) else [])
     if stat.S_ISREG(st.st_mode):
         if st.st_size == 0:
             raise OperationFailed(f"{shown_root} is empty: nothing to hash")
@@ -125,7 +160,9 @@ def scan(path: str | os.PathLike, *, exclude: Sequence[str] = (),
 
     files: list[PlannedFile] = []
     skipped: list[str] = []
-    _walk(root, (), {(st.st_dev, st.st_ino)}, files, skipped, exclude, include_hidden, name)
+    bad: list[tuple[str, str]] = []
+    _walk(root, (), {(st.st_dev, st.st_ino)}, files, skipped, bad, exclude, include_hidden, name)
+    _refuse_names(bad)
     if not files:
         raise OperationFailed(f"{shown_root} holds no files to put in a torrent",
                               hint="hidden and junk files are left out unless --include-hidden"
@@ -137,7 +174,7 @@ def scan(path: str | os.PathLike, *, exclude: Sequence[str] = (),
 
 
 def _walk(folder: str, parts: tuple[str, ...], ancestors: set, files: list, skipped: list,
-          exclude: Sequence[str], include_hidden: bool, name: str) -> None:
+          bad: list, exclude: Sequence[str], include_hidden: bool, name: str) -> None:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as e:
@@ -153,6 +190,10 @@ def _walk(folder: str, parts: tuple[str, ...], ancestors: set, files: list, skip
         if not include_hidden and is_hidden_or_junk(entry.name):
             skipped.append(f"{name}/{rel}")
             continue
+        problem = name_problem(entry.name)
+        if problem:  # listed with the others; a folder's files are not looked at
+            bad.append((f"{name}/{rel}", problem))
+            continue
         shown = entry.path  # valid UTF-8 from here on
         try:
             st = os.stat(entry.path)  # follows symlinks
@@ -167,7 +208,7 @@ def _walk(folder: str, parts: tuple[str, ...], ancestors: set, files: list, skip
             if key in ancestors:
                 raise OperationFailed(f"{shown} is a symlink loop (it leads back into a folder "
                                       "that contains it)", hint="remove the link or --exclude it")
-            _walk(entry.path, rel_parts, ancestors | {key}, files, skipped, exclude,
+            _walk(entry.path, rel_parts, ancestors | {key}, files, skipped, bad, exclude,
                   include_hidden, name)
         elif stat.S_ISREG(st.st_mode):
             files.append(PlannedFile(rel_parts, st.st_size, entry.path, st.st_mtime_ns))

@@ -14,7 +14,9 @@ from typing import Any
 
 from mktint.core import redact
 from mktint.core.errors import OperationFailed
+from mktint.core.paths import PRIVATE
 from mktint.torrent import bencode
+from mktint.torrent.rules import unsafe_part
 
 MIN_PIECE_LENGTH = 16 * 1024
 MAX_PIECE_LENGTH = 64 * 1024 * 1024
@@ -31,6 +33,7 @@ class TorrentFile:
     path: str  # "a/b.m4b" (inside the torrent's folder; the name itself for a single file)
     parts: tuple[str, ...]
     length: int
+    pad: bool = False  # a BEP 47 pad file: in the piece stream only, never on disk
 
     def to_dict(self) -> dict:
         return {"path": self.path, "length": self.length}
@@ -56,9 +59,15 @@ def _str_field(d: dict, key: bytes, where: str) -> str | None:
 
 def _path_part(part: Any) -> str:
     _require(isinstance(part, bytes) and part != b"", "a file path part is empty or not a string")
-    _require(part not in (b".", b"..") and b"/" not in part and b"\\" not in part
-             and b"\0" not in part, f"unsafe file path part {text(part)!r}")
+    reason = unsafe_part(part.decode("utf-8", "surrogateescape"))  # bad bytes stay bytes
+    _require(reason is None, f"unsafe file path part {text(part)!r} ({reason})")
     return text(part)
+
+
+def _is_pad(entry: dict) -> bool:
+    """A BEP 47 pad file (``attr`` holds ``p``): zeros that align the next file to a piece."""
+    attr = entry.get(b"attr")
+    return isinstance(attr, bytes) and b"p" in attr
 
 
 @dataclass
@@ -80,6 +89,11 @@ class Metainfo:
     is_single_file: bool
     is_v1_only: bool
     raw: dict  # the decoded top-level dictionary
+    layout: list[TorrentFile] | None = None  # the piece stream: ``files`` with pad files
+
+    def __post_init__(self) -> None:
+        if self.layout is None:
+            self.layout = list(self.files)
 
     @property
     def piece_count(self) -> int:
@@ -87,6 +101,18 @@ class Metainfo:
 
     def piece_hash(self, index: int) -> bytes:
         return self.pieces[index * 20:index * 20 + 20]
+
+    @property
+    def holds_secret(self) -> bool:
+        """An announce URL carries a passkey: the file is private (0600) wherever it goes."""
+        urls = [self.announce, *(u for tier in self.announce_list for u in tier)]
+        return any(url and redact.redact(url) != url for url in urls)
+
+    @property
+    def file_mode(self) -> int | None:
+        """The mode to write this .torrent with (``atomic_write``): private when it holds a
+        passkey, else None (what the umask allows)."""
+        return PRIVATE if self.holds_secret else None
 
     @classmethod
     def parse(cls, data: bytes) -> "Metainfo":
@@ -112,6 +138,7 @@ class Metainfo:
         has_length, has_files = b"length" in info, b"files" in info
         _require(has_length != has_files, "'info' needs exactly one of 'length' and 'files'")
         files: list[TorrentFile] = []
+        layout: list[TorrentFile] = []  # multi-file: every entry in piece order, pads included
         if has_length:
             length = info[b"length"]
             _require(isinstance(length, int) and length >= 0, "'length' is not a size")
@@ -124,6 +151,9 @@ class Metainfo:
                 _require(isinstance(entry, dict), "a 'files' entry is not a dictionary")
                 length = entry.get(b"length")
                 _require(isinstance(length, int) and length >= 0, "a file 'length' is not a size")
+                if _is_pad(entry):  # its path names nothing on disk (".pad/N", repeated)
+                    layout.append(TorrentFile(f".pad/{length}", (".pad", str(length)), length, True))
+                    continue
                 raw_path = entry.get(b"path.utf-8", entry.get(b"path"))
                 _require(isinstance(raw_path, list) and raw_path, "a file 'path' is not a list")
                 parts = tuple(_path_part(p) for p in raw_path)
@@ -131,10 +161,13 @@ class Metainfo:
                 _require(path not in seen, f"file {path!r} is listed twice")
                 seen.add(path)
                 files.append(TorrentFile(path, parts, length))
+                layout.append(files[-1])
+            _require(files, "'files' holds only pad files")
         total = sum(f.length for f in files)
-        expected = -(-total // piece_length)
+        streamed = sum(f.length for f in layout) if layout else total
+        expected = -(-streamed // piece_length)
         _require(len(pieces) // 20 == expected,
-                 f"{len(pieces) // 20} piece hashes for {total} bytes in pieces of "
+                 f"{len(pieces) // 20} piece hashes for {streamed} bytes in pieces of "
                  f"{piece_length} bytes (expected {expected})")
 
         private = info.get(b"private")
@@ -168,7 +201,8 @@ class Metainfo:
             announce_list=tiers, web_seeds=[text(u) for u in seeds],
             comment=_str_field(top, b"comment", ""), created_by=_str_field(top, b"created by", ""),
             creation_date=creation_date, files=files, is_single_file=has_length,
-            is_v1_only=not v2 and b"piece layers" not in top, raw=top)
+            is_v1_only=not v2 and b"piece layers" not in top, raw=top,
+            layout=layout or None)
 
     def to_dict(self) -> dict:
         """Exactly the keys of ``mktint torrent info --json``."""
@@ -188,6 +222,15 @@ class Metainfo:
             "creation_date": self.creation_date.isoformat() if self.creation_date else None,
             "files": [f.to_dict() for f in self.files],
         }
+
+
+def file_mode(data: bytes) -> int | None:
+    """The mode to write the .torrent ``data`` with: ``Metainfo.file_mode``, and private
+    when it cannot be parsed (a v2-only torrent from a client may still hold a passkey)."""
+    try:
+        return Metainfo.parse(data).file_mode
+    except OperationFailed:
+        return PRIVATE
 
 
 def announce_fields(announce: list[list[str]]) -> dict[str, Any]:

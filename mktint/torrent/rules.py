@@ -30,3 +30,48 @@ def long_paths(name: str, files: Iterable[Sequence[str]], limit: int) -> list[Lo
         if len(path) > limit:
             found.append(LongPath(path, len(path), limit))
     return found
+
+
+# -- file and folder names -------------------------------------------------------------------
+#
+# Two sets of rules, one per side of a torrent:
+# - ``unsafe_part``: what the reader (``metainfo``) refuses in any torrent, because a path
+#   part could leave the download folder or is not a name at all.
+# - ``name_problem``: that, plus what the seeding client would rename. qBittorrent stores
+#   files where libtorrent puts them, and libtorrent (src/torrent_info.cpp,
+#   ``sanitize_append_path_element``, non-Windows build) drops ``\`` and the bidirectional
+#   marks U+200E, U+200F, U+202A–U+202E, replaces every character below U+0020 with ``_``
+#   and shortens a part longer than 240 bytes. A torrent naming such a file would point
+#   its seeder at data that is not there. Creation refuses these names before hashing.
+#   Characters only Windows clients or Transmission rewrite (``: ? < > * | "``, trailing
+#   dots) are kept: a downloader's client may rename them on its own disk, which does not
+#   stop the seeder (qBittorrent on Linux) from finding its data.
+
+MAX_PART_BYTES = 240
+_BIDI_MARKS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e")
+
+
+def unsafe_part(part: str) -> str | None:
+    """Why the reader refuses the path part ``part``, or None."""
+    if part in ("", ".", ".."):
+        return "is empty, '.' or '..'"
+    for char, what in (("/", "a slash"), ("\\", "a backslash"), ("\0", "a NUL byte")):
+        if char in part:
+            return f"holds {what}"
+    return None
+
+
+def name_problem(part: str) -> str | None:
+    """Why a file or folder named ``part`` cannot go into a torrent, or None."""
+    import unicodedata
+
+    reason = unsafe_part(part)
+    if reason:
+        return reason
+    if any(unicodedata.category(c) == "Cc" for c in part):
+        return "holds a control character (tab, newline…)"
+    if any(c in _BIDI_MARKS for c in part):
+        return "holds a text-direction mark"
+    if len(part.encode("utf-8", "surrogateescape")) > MAX_PART_BYTES:
+        return f"is longer than {MAX_PART_BYTES} bytes"
+    return None
