@@ -58,27 +58,34 @@ def selection(f):
     return click.argument("hashes", nargs=-1, metavar="[HASH...|-]")(f)
 
 
-def read_hashes(hashes: tuple[str, ...]) -> list[str]:
-    from mktint.services.qbittorrent.client import require_hashes
-
-    given: list[str] = []
+def read_hashes(client, hashes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The torrent IDs given as arguments and those read from stdin (``-``), prefixes resolved."""
+    named: list[str] = []
+    piped: list[str] = []
     for h in hashes:
         if h == "-":
-            given += [line.strip() for line in sys.stdin if line.strip()]
+            piped += [line.strip() for line in sys.stdin if line.strip()]
         else:
-            given.append(h)
-    return require_hashes(given)
+            named.append(h)
+    return client.resolve_hashes(named), client.resolve_hashes(piped)
 
 
 def select(client, hashes, state_filter, category, tag, select_all, *, default_all=False) -> list[dict]:
     """The torrents a command acts on; refuses an empty selection and unknown hashes."""
+    return selected(client, hashes, state_filter, category, tag, select_all, default_all=default_all)[0]
+
+
+def selected(client, hashes, state_filter, category, tag, select_all, *,
+             default_all=False) -> tuple[list[dict], set[str]]:
+    """``select`` and the IDs named as arguments (not read from stdin)."""
     from mktint.core.errors import NotFound, UsageError
 
-    wanted = read_hashes(hashes)
-    if "-" in hashes and not wanted:
-        raise UsageError("no hashes on stdin")
     if state_filter is not None:
         vocab.check_filter(state_filter)
+    named, piped = read_hashes(client, hashes)
+    wanted = list(dict.fromkeys(named + piped))
+    if "-" in hashes and not piped:
+        raise UsageError("no hashes on stdin")
     narrowed = state_filter is not None or category is not None or tag is not None
     if select_all and wanted:
         raise UsageError("--all cannot be combined with hashes")
@@ -92,7 +99,7 @@ def select(client, hashes, state_filter, category, tag, select_all, *, default_a
         if missing and not narrowed:
             raise NotFound(f"{client.name}: no torrent " + ", ".join(sorted(missing)),
                            service=client.name, details={"missing": sorted(missing)})
-    return found
+    return found, set(named)
 
 
 def _brief(torrents: list[dict]) -> list[dict]:
@@ -188,11 +195,9 @@ def info(state: AppState, infohash: str) -> None:
     Example:
       mktint qbit info 0123456789abcdef0123456789abcdef01234567 --json
     """
-    from mktint.services.qbittorrent.client import require_hashes
-
-    infohash = require_hashes([infohash])[0]
     out = state.output
     client = client_of(state)
+    infohash = client.resolve_hashes([infohash])[0]
     torrent = client.torrent(infohash)
     p = client.properties(infohash)
     props = {"total_size": p.get("total_size"), "piece_size": p.get("piece_size"),
@@ -407,11 +412,11 @@ def export(state: AppState, infohash: str, output_path: str, force: bool) -> Non
     """
     from mktint.core import paths
     from mktint.core.errors import Conflict, UsageError
-    from mktint.services.qbittorrent.client import require_hashes
     from mktint.torrent.metainfo import file_mode
 
-    infohash = require_hashes([infohash])[0]
-    data = client_of(state).export(infohash)
+    client = client_of(state)
+    infohash = client.resolve_hashes([infohash])[0]
+    data = client.export(infohash)
     target = Path(output_path)
     if not target.parent.is_dir():
         raise UsageError(f"no folder {target.parent}")
@@ -444,10 +449,9 @@ def tracker_list(state: AppState, infohash: str) -> None:
       mktint qbit tracker list 0123456789abcdef0123456789abcdef01234567
     """
     from mktint.core.output import Column
-    from mktint.services.qbittorrent.client import require_hashes
-
     out = state.output
-    rows = client_of(state).trackers(require_hashes([infohash])[0])
+    client = client_of(state)
+    rows = client.trackers(client.resolve_hashes([infohash])[0])
     out.emit(rows, lambda: out.table(rows, [
         Column("tier", "TIER"), Column("status", "STATUS"), Column("url", "URL"),
         Column("pseudo", "PSEUDO"), Column("peers", "PEERS"), Column("message", "MESSAGE")]))

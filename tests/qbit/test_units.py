@@ -12,7 +12,7 @@ from mktint.core.config import ServiceConfig
 from mktint.core.credentials import Credentials
 from mktint.core.errors import UsageError
 from mktint.services.qbittorrent import vocab
-from mktint.services.qbittorrent.client import QBittorrentClient, normalise, require_hashes
+from mktint.services.qbittorrent.client import QBittorrentClient, hash_arg, normalise
 from mktint.services.qbittorrent.metainfo import BadTorrent, magnet_id, torrent_id
 from mktint.torrent.bencode import encode as bencode
 
@@ -82,11 +82,12 @@ def test_magnet_ids():
     assert magnet_id("magnet:?dn=nothing") is None
 
 
-def test_require_hashes():
+def test_hash_arg():
     h = "0123456789ABCDEF0123456789abcdef01234567"
-    assert require_hashes([h, h.lower()]) == [h.lower()]
-    with pytest.raises(UsageError):
-        require_hashes(["0123"])
+    assert hash_arg(h) == h.lower() and hash_arg(" 012345 ") == "012345"
+    for bad in ("01234", "0123456789abcdeg", "a" * 65, ""):
+        with pytest.raises(UsageError):
+            hash_arg(bad)
 
 
 def client_with(path_map) -> QBittorrentClient:

@@ -22,6 +22,14 @@ CONTENT_LAYOUTS = ("Original", "Subfolder", "NoSubfolder")
 # (2.7.0) is from memory, not confirmed — older servers get both names.
 LEGACY_ROOT_FOLDER_BEFORE = (2, 7, 0)
 POLL_FIRST, POLL_MAX = 0.05, 0.5
+# Hash arguments (issue 24): a torrent ID is 40 hex digits (the v1 infohash, or the v2 one
+# cut to 40); a person may type any unique prefix of at least MIN_PREFIX digits, as with git.
+ID_LENGTH, V2_LENGTH, MIN_PREFIX = 40, 64, 6
+HASH_HINT = f"give the torrent's hash or a unique prefix of it (at least {MIN_PREFIX} hex digits)"
+# torrents/info keys a prefix is matched against: the ID and both infohashes
+# (src/webui/api/serialize/serialize_torrent.h: KEY_TORRENT_ID "hash", "infohash_v1", "infohash_v2").
+HASH_KEYS = ("hash", "infohash_v1", "infohash_v2")
+SHOWN_CANDIDATES = 10
 
 
 @dataclass
@@ -79,6 +87,8 @@ def _join(hashes: Iterable[str]) -> str:
 
 
 class QBittorrentClient(QBittorrentSession):
+    _listing: list[dict] | None = None  # torrents/info as first fetched to resolve a hash prefix
+
     # -- app -------------------------------------------------------------------------------
 
     def version_info(self) -> dict:
@@ -144,6 +154,41 @@ class QBittorrentClient(QBittorrentSession):
         if not found:
             raise NotFound(f"{self.name}: no torrent {infohash}", service=self.name)
         return found[0]
+
+    def resolve_hashes(self, given: Sequence[str]) -> list[str]:
+        """Torrent IDs for hashes as people type them (duplicates dropped, order kept).
+
+        A 40-digit ID is used as it is. Anything else — a prefix of at least
+        ``MIN_PREFIX`` digits, or a whole v2 infohash — is matched against the ID and
+        both infohashes of every torrent, listed once per client (one torrents/info).
+        No match is NotFound; more than one is a UsageError naming the candidates.
+        """
+        wanted = []
+        for text in given:
+            value = hash_arg(text)
+            wanted.append(value if len(value) == ID_LENGTH else self._unique(value))
+        return list(dict.fromkeys(wanted))
+
+    def _unique(self, prefix: str) -> str:
+        if self._listing is None:
+            listing = self.json("torrents/info")
+            if not isinstance(listing, list):
+                raise ProtocolError(f"{self.name}: torrents/info did not answer a list", service=self.name)
+            self._listing = listing
+        matches = {t.get("hash"): t.get("name") or "" for t in self._listing
+                   if any(str(t.get(key) or "").startswith(prefix) for key in HASH_KEYS)}
+        if not matches:
+            raise NotFound(f"{self.name}: no torrent {prefix}", service=self.name,
+                           details={"missing": [prefix]})
+        if len(matches) > 1:
+            shown = sorted(matches.items())[:SHOWN_CANDIDATES]
+            more = len(matches) - len(shown)
+            raise UsageError(f"hash prefix {prefix} matches {len(matches)} torrents: "
+                             + "; ".join(f"{h} {name}" for h, name in shown)
+                             + (f"; and {more} more" if more else ""),
+                             hint="give more digits of the hash",
+                             details={"candidates": [{"hash": h, "name": n} for h, n in shown]})
+        return next(iter(matches))
 
     def properties(self, infohash: str) -> dict:
         return self.json("torrents/properties", {"hash": infohash}, missing=f"no torrent {infohash}")
@@ -407,13 +452,11 @@ class QBittorrentClient(QBittorrentSession):
             r.message = f"accepted by the client but not listed after {wait:g} s"
 
 
-def require_hashes(hashes: Sequence[str]) -> list[str]:
-    """Validated, lower-cased 40-hex torrent IDs (v1 infohash or truncated v2)."""
-    out = []
-    for h in hashes:
-        value = h.strip().lower()
-        if len(value) != 40 or any(c not in "0123456789abcdef" for c in value):
-            raise UsageError(f"not a torrent hash: {h!r}", hint="give the 40-character hex infohash")
-        out.append(value)
-    return list(dict.fromkeys(out))
-
+def hash_arg(text: str) -> str:
+    """A hash or hash prefix as typed, lower-cased; UsageError when it cannot be one."""
+    value = text.strip().lower()
+    if not value or len(value) > V2_LENGTH or any(c not in "0123456789abcdef" for c in value):
+        raise UsageError(f"not a torrent hash: {text!r}", hint=HASH_HINT)
+    if len(value) < MIN_PREFIX:
+        raise UsageError(f"hash prefix {text!r} is too short", hint=HASH_HINT)
+    return value
