@@ -1,4 +1,5 @@
-"""Shell completion of words that only a qBittorrent server knows: categories and tags.
+"""Shell completion of words that only a qBittorrent server knows: categories, tags and
+torrent hashes (described by the torrent's name).
 
 Rules: never prompt, never print, never fail — any error completes nothing. One
 second in all (the server is asked in a helper thread with 1 s timeouts and no retry;
@@ -18,11 +19,13 @@ from mktint.cli.options import state_of
 
 BUDGET = 1.0  # seconds for one completion, connection and login included
 TTL = 60.0  # seconds an answer is reused
+HASH_TTL = 10.0  # torrents come and go faster than categories and tags
 CACHE_NAMESPACE = "completion"
 
 
-def _fetch(config_path: str | None, service_name: str | None, what: str) -> list[str]:
-    """``what`` ("categories" or "tags") of a qBittorrent service, through the cache."""
+def _fetch(config_path: str | None, service_name: str | None, what: str) -> list:
+    """``what`` ("categories", "tags", or "hashes": [hash, name] pairs) of a qBittorrent
+    service, through the cache."""
     from mktint.core.cache import Cache
     from mktint.core.factory import Factory
 
@@ -31,23 +34,28 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
     service = factory.service_config(name, "qbittorrent")
     key = f"{name}\0{service['url']}\0{what}"
 
-    def ask_server() -> list[str]:
+    def ask_server() -> list:
         client = factory.service(name, "qbittorrent")
         client.timeout = (BUDGET, BUDGET)
         client.max_attempts = 1
         try:
+            if what == "hashes":
+                return [[t["hash"], t["name"] or ""] for t in client.torrents()]
             return sorted(getattr(client, what)())
         finally:
             client.close()
 
-    words = Cache(CACHE_NAMESPACE, TTL).fetch(key, ask_server)
+    words = Cache(CACHE_NAMESPACE, HASH_TTL if what == "hashes" else TTL).fetch(key, ask_server)
     if not isinstance(words, list):
         return []
+    if what == "hashes":
+        return [w for w in words if isinstance(w, list) and len(w) == 2
+                and all(isinstance(x, str) for x in w)]
     return [w for w in words if isinstance(w, str)]
 
 
 def server_words(config_path: str | None, service_name: str | None, what: str,
-                 budget: float = BUDGET) -> list[str]:
+                 budget: float = BUDGET) -> list:
     """The server's words, or [] on any error or when ``budget`` seconds run out."""
     result: list[list[str]] = []
 
@@ -77,6 +85,24 @@ def qbit_completer(what: str, *, service_key: str, comma_list: bool = False) -> 
             words = server_words(state_of(ctx).config_path, ctx.meta.get(service_key), what)
             prefix = head + "," if head else ""
             return [prefix + w for w in words if w.startswith(last) and w not in given]
+        except Exception:
+            return []
+
+    return complete
+
+
+def hash_completer(*, service_key: str) -> Callable:
+    """A ``shell_complete`` callback completing torrent hashes; each is described by the
+    torrent's name (shown by zsh and fish). Same rules and budget as ``qbit_completer``."""
+
+    def complete(ctx: click.Context, _param, incomplete: str):
+        try:
+            from click.shell_completion import CompletionItem
+
+            config_path = ctx.find_root().params.get("config_path")
+            pairs = server_words(config_path, ctx.meta.get(service_key), "hashes")
+            typed = incomplete.lower()
+            return [CompletionItem(h, help=name) for h, name in pairs if h.startswith(typed)]
         except Exception:
             return []
 

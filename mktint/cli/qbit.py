@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from mktint.cli.completers import qbit_completer
+from mktint.cli.completers import hash_completer, qbit_completer
 from mktint.cli.options import complete_service_names, json_option, pass_state, resolve_service
 from mktint.cli.state import AppState
 from mktint.core.units import human_size
@@ -23,6 +23,7 @@ FILTER_NAMES = vocab.ALL_FILTERS
 complete_category = qbit_completer("categories", service_key=SERVICE_KEY)
 complete_tag = qbit_completer("tags", service_key=SERVICE_KEY)
 complete_tag_list = qbit_completer("tags", service_key=SERVICE_KEY, comma_list=True)
+complete_hash = hash_completer(service_key=SERVICE_KEY)
 
 
 def _remember_service(ctx: click.Context, _param, value: str | None) -> str | None:
@@ -55,7 +56,7 @@ def selection(f):
                      help="Only torrents in this category ('' = none).")(f)
     f = click.option("--filter", "state_filter", metavar="STATE", shell_complete=_complete_filter,
                      help="Only torrents in this state: " + ", ".join(FILTER_NAMES) + ".")(f)
-    return click.argument("hashes", nargs=-1, metavar="[HASH...|-]")(f)
+    return click.argument("hashes", nargs=-1, metavar="[HASH...|-]", shell_complete=complete_hash)(f)
 
 
 def read_hashes(client, hashes: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -167,7 +168,7 @@ def list_(state: AppState, state_filter, category, tag, sort, reverse, limit) ->
       mktint qbit list --filter stopped --sort added_on --reverse --limit 10
       mktint qbit list --tag mktint --json | jq -r '.[] | [.hash, .name] | @tsv'
     """
-    from mktint.core.output import Column
+    from mktint.core.output import Column, short_hash
 
     if state_filter is not None:
         vocab.check_filter(state_filter)
@@ -177,15 +178,16 @@ def list_(state: AppState, state_filter, category, tag, sort, reverse, limit) ->
     rows = client_of(state).torrents(filter=state_filter, category=category, tag=tag, sort=sort,
                                      reverse=reverse, limit=limit)
     out.emit(rows, lambda: out.table(rows, [
-        Column("hash", "HASH"), Column("name", "NAME"), Column("state", "STATE"),
-        Column("progress", "DONE", _pct, "right"), Column("size", "SIZE", human_size, "right"),
-        Column("ratio", "RATIO", lambda r: f"{r:.2f}", "right"), Column("category", "CATEGORY"),
-        Column("tags", "TAGS")]))
+        Column("hash", "HASH", short_hash, fit="keep"), Column("name", "NAME", fit="ellipsis"),
+        Column("state", "STATE", fit="keep"), Column("progress", "DONE", _pct, "right", fit="keep"),
+        Column("size", "SIZE", human_size, "right", fit="keep"),
+        Column("ratio", "RATIO", lambda r: f"{r:.2f}", "right", fit="keep"),
+        Column("category", "CATEGORY", fit="ellipsis"), Column("tags", "TAGS", fit="ellipsis")]))
 
 
 @qbit.command()
 @service_opt
-@click.argument("infohash", metavar="HASH")
+@click.argument("infohash", metavar="HASH", shell_complete=complete_hash)
 @json_option
 @pass_state
 def info(state: AppState, infohash: str) -> None:
@@ -252,7 +254,7 @@ def add(state: AppState, sources, save_path, category, tags, stopped, skip_check
       mktint qbit add 'magnet:?xt=urn:btih:...'
     """
     from mktint.core.errors import EXIT_FAILED, UsageError
-    from mktint.core.output import Column
+    from mktint.core.output import Column, short_hash
 
     files, urls = [], []
     for source in sources:
@@ -270,8 +272,8 @@ def add(state: AppState, sources, save_path, category, tags, stopped, skip_check
                                    content_layout=content_layout, rename=rename, wait=wait)
     rows = [r.to_dict() for r in results]
     out.emit(rows, lambda: out.table(rows, [
-        Column("status", "STATUS"), Column("infohash", "HASH"), Column("name", "NAME"),
-        Column("message", "MESSAGE")]))
+        Column("status", "STATUS", fit="keep"), Column("infohash", "HASH", short_hash, fit="keep"),
+        Column("name", "NAME", fit="ellipsis"), Column("message", "MESSAGE")]))
     if any(r.status == "failed" for r in results):
         raise click.exceptions.Exit(EXIT_FAILED)
 
@@ -397,7 +399,7 @@ torrent_tag_remove = _tagging("remove", "remove_tags", "removed",
 
 @qbit.command()
 @service_opt
-@click.argument("infohash", metavar="HASH")
+@click.argument("infohash", metavar="HASH", shell_complete=complete_hash)
 @click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False),
               help="File to write the .torrent to.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
@@ -438,7 +440,7 @@ def tracker() -> None:
 
 @tracker.command("list")
 @service_opt
-@click.argument("infohash", metavar="HASH")
+@click.argument("infohash", metavar="HASH", shell_complete=complete_hash)
 @json_option
 @pass_state
 def tracker_list(state: AppState, infohash: str) -> None:

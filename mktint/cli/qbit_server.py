@@ -228,7 +228,7 @@ def watch(state: AppState, interval, state_filter, category, tag, server_state, 
                 if out.json:
                     out.json_line(event)
                 else:
-                    out.line(_describe(event))
+                    out.line(_describe(event, out.hash))
             polls += 1
             if polls == 1:
                 out.info(f"watching {watcher.count} torrent(s); Ctrl-C to stop")
@@ -239,11 +239,11 @@ def watch(state: AppState, interval, state_filter, category, tag, server_state, 
         out.info("stopped")
 
 
-def _describe(event: dict) -> str:
+def _describe(event: dict, show_hash) -> str:
     kind = event["event"]
     if kind == "server":
         return f"{event['time']}  server  " + " ".join(f"{k}={v}" for k, v in event["changes"].items())
     detail = ""
     if kind == "changed":
         detail = "  " + " ".join(f"{k}={v}" for k, v in event["changes"].items())
-    return f"{event['time']}  {kind:<7}  {event['hash'][:12]}  {event['name']}{detail}"
+    return f"{event['time']}  {kind:<7}  {show_hash(event['hash'])}  {event['name']}{detail}"

@@ -47,12 +47,24 @@ def dumps(value: Any, *, indent: int | None = 2) -> str:
     return json.dumps(redact.redact_obj(to_jsonable(value)), indent=indent, ensure_ascii=False)
 
 
+# Hex digits of a torrent hash shown to people (tables, lines, watch events on a terminal);
+# piped output and --json keep the whole hash. Commands accept any unique prefix of 6+.
+SHORT_HASH = 8
+
+
+def short_hash(value: str) -> str:
+    return value[:SHORT_HASH]
+
+
 @dataclass
 class Column:
     key: str
     header: str
     format: Callable[[Any], str] | None = None  # for people; piped output stays raw
     justify: str = "left"
+    # On a terminal narrower than the table: "fold" wraps the cell over lines, "keep" never
+    # narrows the column (hashes, numbers, states), "ellipsis" cuts it to one line with "…".
+    fit: str = "fold"
 
 
 class Output:
@@ -120,11 +132,25 @@ class Output:
             return
         from rich.table import Table
 
+        from rich.text import Text
+
         table = Table(title=title, header_style="bold", box=None, pad_edge=False)
         for column in columns:
-            table.add_column(column.header, justify=column.justify, overflow="fold")
+            # rich narrows only wrappable columns to fit the width; an "ellipsis" column stays
+            # wrappable but its cells are one-line Text, so it is cut rather than wrapped.
+            table.add_column(column.header, justify=column.justify, no_wrap=column.fit == "keep",
+                             overflow="ellipsis" if column.fit == "ellipsis" else "fold")
+
+        def cell(row: dict, column: Column):
+            text = _cell(row.get(column.key), column.format)
+            if column.fit != "ellipsis":
+                return text
+            one_line = Text.from_markup(text, overflow="ellipsis")
+            one_line.no_wrap = True
+            return one_line
+
         for row in rows:
-            table.add_row(*(_cell(row.get(c.key), c.format) for c in columns))
+            table.add_row(*(cell(row, c) for c in columns))
         self.out_console.print(table)
 
     def record(self, pairs: Iterable[tuple[str, Any]], *, title: str | None = None) -> None:
@@ -142,6 +168,10 @@ class Output:
         for key, value in pairs:
             table.add_row(key, _cell(value, None))
         self.out_console.print(table)
+
+    def hash(self, value: str, *, err: bool = False) -> str:
+        """A torrent hash for stdout (``err``: stderr): short on a terminal, whole otherwise."""
+        return short_hash(value) if (self.stderr_is_tty if err else self.stdout_is_tty) else value
 
     def line(self, text: str = "") -> None:
         self.stdout.write(redact.redact(text) + "\n")
