@@ -8,6 +8,7 @@ import sys
 import click
 
 from mktint.cli.options import complete_service_names, json_option, pass_state
+from mktint.cli.render import snake_keys
 from mktint.cli.state import AppState
 
 SERVICE_ARG = dict(shell_complete=complete_service_names(("qbittorrent", "gazelle", "mam")))
@@ -129,7 +130,7 @@ def logout(state: AppState, service: str) -> None:
             removed[secret] = places
         if env_name(service, secret) in os.environ:
             out.warn(f"{env_name(service, secret)} is set in the environment; unset it yourself")
-    out.emit({"service": service, "removed": removed},
+    out.emit({"service": service, "removed": snake_keys(removed)},
              lambda: out.success(f"removed {', '.join(removed)} for {service}" if removed
                                  else f"nothing stored for {service}"))
 
@@ -145,7 +146,7 @@ def status(state: AppState) -> None:
     \b
     Examples:
       mktint auth status
-      mktint auth status --json | jq -r '.services[] | select(.ok | not) | .name'
+      mktint auth status --json | jq -r '.[] | select(.ok | not) | .name'
     """
     from mktint.core.errors import EXIT_AUTH
     from mktint.core.output import Column
@@ -163,6 +164,6 @@ def status(state: AppState) -> None:
                                   Column("configured", "IN CONFIG"), Column("secrets", "SECRETS"),
                                   Column("ok", "STATUS")])
 
-    state.output.emit({"services": report}, human)
+    state.output.emit([{**r, "secrets": snake_keys(r["secrets"])} for r in report], human)
     if any(r["configured"] and not r["ok"] for r in report):
         raise click.exceptions.Exit(EXIT_AUTH)

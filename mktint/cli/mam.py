@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from mktint.cli.options import json_option, pass_state, service_option
+from mktint.cli.render import renamed
 from mktint.cli.state import AppState
 
 
@@ -45,7 +46,7 @@ def status(state: AppState, service_name: str) -> None:
     from mktint.core.units import human_size
 
     result = _client(state, service_name).status()
-    data = result.to_dict()
+    data = renamed(result.to_dict(), uid="user_id")
     state.output.emit(data, lambda: state.output.record([
         ("username", result.username),
         ("class", result.user_class),

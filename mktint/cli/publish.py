@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mktint.cli.options import complete_service_names, json_option, pass_state
+from mktint.cli.render import snake_keys
 from mktint.cli.state import AppState
 from mktint.cli.upload_options import given_fields, pop_options, upload_metadata_options
 
@@ -53,7 +54,7 @@ def publish(state: AppState, path: Path, targets: tuple[str, ...], client: str |
     request = PublishRequest(path=path, targets=list(targets), asin=metadata["asin"],
                              client=client, given=given_fields(metadata),
                              output_dir=output_dir, dry_run=dry_run)
-    result = run_publish(state.factory, request, _Reporter(state, yes))
+    result = snake_keys(run_publish(state.factory, request, _Reporter(state, yes)))
     out = state.output
     out.emit(result, lambda: _human(out, result))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from mktint.cli.options import json_option, pass_state, service_option
+from mktint.cli.render import snake_keys
 from mktint.cli.upload_options import upload_metadata_options
 from mktint.cli.state import AppState
 
@@ -76,14 +77,14 @@ def whoami(state: AppState, service_name: str) -> None:
     stats = info.get("userstats") or {}
     result = {
         "service": client.name, "flavour": client.flavour, "username": info.get("username"),
-        "id": info.get("id"), "class": stats.get("class"), "ratio": stats.get("ratio"),
+        "user_id": info.get("id"), "user_class": stats.get("class"), "ratio": stats.get("ratio"),
         "required_ratio": stats.get("requiredratio"), "uploaded": stats.get("uploaded"),
         "downloaded": stats.get("downloaded"), "passkey_stored": True,
     }
     out = state.output
     out.emit(result, lambda: out.record([
         ("service", f"{client.name} ({client.flavour})"), ("username", result["username"]),
-        ("id", result["id"]), ("class", result["class"]), ("ratio", result["ratio"]),
+        ("id", result["user_id"]), ("class", result["user_class"]), ("ratio", result["ratio"]),
         ("required ratio", result["required_ratio"]),
         ("uploaded", _size(result["uploaded"]) if result["uploaded"] is not None else None),
         ("downloaded", _size(result["downloaded"]) if result["downloaded"] is not None else None),
@@ -126,7 +127,7 @@ def search(state: AppState, query: str, category: str | None, page: int | None,
     \b
     Examples:
       mktint red search "brandon sanderson" --category audiobooks
-      mktint red search mistborn --json | jq -r '.results[] | "\\(.torrent_id) \\(.name)"'
+      mktint red search mistborn --json | jq -r '.[] | "\\(.torrent_id) \\(.name)"'
     """
     from mktint.core.output import Column
     from mktint.services.gazelle import category_id
@@ -136,9 +137,11 @@ def search(state: AppState, query: str, category: str | None, page: int | None,
     client = _client(state, service_name)
     answer = client.search(query, category=category, page=page)
     rows = _search_rows(client, answer.get("results") or [])
-    result = {"page": answer.get("currentPage"), "pages": answer.get("pages"), "results": rows}
     out = state.output
-    out.emit(result, lambda: out.table(rows, [
+    page, pages = answer.get("currentPage"), answer.get("pages")
+    if pages and pages > 1:
+        out.info(f"page {page} of {pages}" + (f"; --page {page + 1} for more" if page < pages else ""))
+    out.emit(rows, lambda: out.table(rows, [
         Column("torrent_id", "TORRENT"), Column("group_id", "GROUP"), Column("name", "NAME"),
         Column("format", "FORMAT"), Column("encoding", "BITRATE"),
         Column("size", "SIZE", _size, "right"), Column("seeders", "SEEDERS", justify="right")]))
@@ -365,7 +368,7 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
                               progress=lambda done, total: bar.update(completed=done, total=total),
                               filename=torrent_file.name)
 
-    result = outcome.to_dict()
+    result = snake_keys(outcome.to_dict())  # the dry run's `derived` is the site's own answer
     result["seed_file"] = None if dry_run or outcome.rewritten else str(torrent_file)
     if outcome.site_torrent is not None:
         seed = torrent_file.with_name(f"{torrent_file.stem}.{client.name}.torrent")
@@ -384,7 +387,7 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
     def human() -> None:
         if dry_run:
             out.success(f"dry run: {client.name} accepts this upload (nothing was uploaded)")
-            derived = outcome.derived if isinstance(outcome.derived, dict) else {"answer": outcome.derived}
+            derived = result["derived"] if isinstance(result["derived"], dict) else {"answer": result["derived"]}
             out.record(list(derived.items()))
             return
         out.success(f"uploaded: {outcome.url}")

@@ -44,14 +44,14 @@ def test_whoami_replay(flavour, config_file, monkeypatch):
     with recorded_site(flavour, config_file, monkeypatch, f"gazelle_{flavour}_whoami"):
         run = invoke("red", "whoami", "-s", flavour, "--json")
     assert run.exit_code == 0, run.stderr
-    assert run.json()["username"] == "tester" and run.json()["class"] == "Power User"
+    assert run.json()["username"] == "tester" and run.json()["user_class"] == "Power User"
 
 
 def test_ops_search_replay_unescapes(config_file, monkeypatch):
     with recorded_site("ops", config_file, monkeypatch, "gazelle_ops_search"):
         run = invoke("red", "search", "big", "-s", "ops", "--json")
     assert run.exit_code == 0, run.stderr
-    assert [r["name"] for r in run.json()["results"]] == [TITLE]
+    assert [r["name"] for r in run.json()] == [TITLE]
 
 
 def test_red_upload_dry_run_replay(config_file, monkeypatch, tmp_path):

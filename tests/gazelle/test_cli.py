@@ -25,8 +25,8 @@ def test_whoami_shows_the_account_and_stores_the_passkey(site, flavour):
     run = invoke("red", "whoami", "-s", flavour, "--json")
     assert run.exit_code == 0, run.stderr
     data = run.json()
-    assert data == {"service": flavour, "flavour": flavour, "username": "tester", "id": 4242,
-                    "class": "Power User", "ratio": 52.63, "required_ratio": 0.6,
+    assert data == {"service": flavour, "flavour": flavour, "username": "tester", "user_id": 4242,
+                    "user_class": "Power User", "ratio": 52.63, "required_ratio": 0.6,
                     "uploaded": 123456789012, "downloaded": 2345678901, "passkey_stored": True}
     assert PASSKEY not in run.stdout + run.stderr
     from mktint.core.credentials import Credentials
@@ -51,13 +51,13 @@ def test_search_unescapes_every_string(site, flavour):
     run = invoke("red", "search", "big book", "-s", flavour, "--category", "audiobooks", "--json")
     assert run.exit_code == 0, run.stderr
     data = run.json()
-    assert data["page"] == 1 and len(data["results"]) == 1
-    row = data["results"][0]
+    assert len(data) == 1
+    row = data[0]
     assert row["name"] == TITLE
     assert row["torrent_id"] == seeded["torrent_id"] and row["group_id"] == seeded["group_id"]
     assert row["size"] == 5000 and row["category"] == "Audiobooks"
     assert row["url"].endswith(f"torrents.php?id={seeded['group_id']}&torrentid={seeded['torrent_id']}")
-    assert invoke("red", "search", "nothing", "-s", flavour, "--json").json()["results"] == []
+    assert invoke("red", "search", "nothing", "-s", flavour, "--json").json() == []
     bad = invoke("red", "search", "x", "-s", flavour, "--category", "films")
     assert bad.exit_code == 2 and "audiobooks" in bad.stderr
 

@@ -33,7 +33,7 @@ def test_status_json_parses_human_sizes_and_keeps_the_raw_strings(mam):
     run = invoke("mam", "status", "--json")
     assert run.exit_code == 0, run.stderr
     assert run.json() == {
-        "username": "mouse", "uid": 123456, "user_class": "Power User",
+        "username": "mouse", "user_id": 123456, "user_class": "Power User",
         "ratio": 3.52, "ratio_raw": 3.52,
         "uploaded": round(1.234 * 1024**4), "uploaded_raw": "1.234 TiB",
         "downloaded": round(359.1 * 1024**3), "downloaded_raw": "359.1 GiB",
