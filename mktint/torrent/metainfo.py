@@ -28,6 +28,16 @@ class MetainfoError(OperationFailed):
     code = "bad_torrent"
 
 
+def client_id(info: dict, info_bytes: bytes) -> str:
+    """The ID a BitTorrent v2-aware client gives a torrent (libtorrent 2's
+    ``info_hash_t::get_best()``, hence qBittorrent 4.4+ including Debian's 4.5.2): when
+    ``info`` has ``meta version`` 2 (v2 and hybrid torrents) the SHA-256 of ``info_bytes``
+    truncated to 40 hex characters, otherwise the SHA-1 (the v1 infohash)."""
+    if info.get(b"meta version") == 2:
+        return hashlib.sha256(info_bytes).hexdigest()[:40]
+    return hashlib.sha1(info_bytes).hexdigest()
+
+
 @dataclass(frozen=True)
 class TorrentFile:
     path: str  # "a/b.m4b" (inside the torrent's folder; the name itself for a single file)
@@ -90,6 +100,7 @@ class Metainfo:
     is_v1_only: bool
     raw: dict  # the decoded top-level dictionary
     layout: list[TorrentFile] | None = None  # the piece stream: ``files`` with pad files
+    client_id: str = ""  # what BitTorrent clients call it: see client_id()
 
     def __post_init__(self) -> None:
         if self.layout is None:
@@ -121,6 +132,7 @@ class Metainfo:
         _require(isinstance(info, dict), "no 'info' dictionary")
         start, end = spans[b"info"]
         infohash = hashlib.sha1(data[start:end]).hexdigest()
+        torrent_id = client_id(info, data[start:end])
 
         name_raw = info.get(b"name.utf-8", info.get(b"name"))
         _require(isinstance(name_raw, bytes) and name_raw != b"", "missing or empty 'name'")
@@ -202,7 +214,7 @@ class Metainfo:
             comment=_str_field(top, b"comment", ""), created_by=_str_field(top, b"created by", ""),
             creation_date=creation_date, files=files, is_single_file=has_length,
             is_v1_only=not v2 and b"piece layers" not in top, raw=top,
-            layout=layout or None)
+            layout=layout or None, client_id=torrent_id)
 
     def to_dict(self) -> dict:
         """Exactly the keys of ``mktint torrent info --json``."""

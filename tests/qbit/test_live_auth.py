@@ -1,4 +1,5 @@
-"""Logins, the cached session cookie, restarts and `mktint auth` against qbittorrent-nox."""
+"""Logins, the cached session cookie, restarts and `mktint auth` against real qbittorrent-nox
+4.5.2, 5.1 and 5.3."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ def cookie_file():
     return paths.state_dir() / "qbittorrent" / "qb.cookies.json"
 
 
-def test_three_wrong_passwords_then_the_right_one_still_works(qbittorrent_fresh, config_file, monkeypatch,
+def test_three_wrong_passwords_then_the_right_one_still_works(qbittorrent_each_fresh, config_file, monkeypatch,
                                                              caplog):
-    write_qbit_config(config_file, qbittorrent_fresh)
+    write_qbit_config(config_file, qbittorrent_each_fresh)
     for attempt, wrong in enumerate(["wrong-password", "wrong-password", "other-wrong"]):
         monkeypatch.setenv("MKTINT_QB_PASSWORD", wrong)
         run, logins, trace = traced(caplog, "qbit", "list", "--json")
@@ -51,7 +52,7 @@ def test_session_cookie_is_cached_0600_and_reused(qb, caplog):
     assert first.exit_code == 0 and logins == 1
     assert stat.S_IMODE(cookie_file().stat().st_mode) == 0o600
     cached = json.loads(cookie_file().read_text())
-    assert cached["url"] == qb.url + "/" and cached["cookies"][0]["name"] == "SID"
+    assert cached["url"] == qb.url + "/" and cached["cookies"][0]["name"] == qb.cookie_name
     sid = cached["cookies"][0]["value"]
     second, logins, trace = traced(caplog, "qbit", "version")
     assert second.exit_code == 0 and logins == 0
@@ -66,20 +67,20 @@ def test_restarted_server_invalidates_the_cookie_and_we_log_in_again_once(qb_fre
     assert logins == 1
 
 
-def test_missing_password_is_a_config_error(qbittorrent, config_file, monkeypatch):
-    write_qbit_config(config_file, qbittorrent, name="nopw")
+def test_missing_password_is_a_config_error(qbittorrent_each, config_file, monkeypatch):
+    write_qbit_config(config_file, qbittorrent_each, name="nopw")
     run = invoke("qbit", "list", "--json")
     assert run.exit_code == 3
     assert run.error_json()["code"] == "missing_credential"
 
 
-def test_auth_login_checks_and_logout_ends_the_session(qbittorrent, config_file):
-    write_qbit_config(config_file, qbittorrent)
+def test_auth_login_checks_and_logout_ends_the_session(qbittorrent_each, config_file):
+    write_qbit_config(config_file, qbittorrent_each)
     run = invoke("auth", "login", "qb", "--with-token", "--json", input="nope\n")
     assert run.exit_code == 4
     run = invoke("auth", "login", "qb", "--with-token", "--json", input=f"{PASSWORD}\n")
     assert run.exit_code == 0, run.stderr
-    assert run.json()["verified"] is True and run.json()["account"].startswith("admin on qBittorrent v4.5")
+    assert run.json()["verified"] is True and run.json()["account"] == f"admin on qBittorrent {qbittorrent_each.app_version}"
     assert invoke("qbit", "version").exit_code == 0
     sid = json.loads(cookie_file().read_text())["cookies"][0]["value"]
     run = invoke("auth", "logout", "qb", "--json")
@@ -88,7 +89,8 @@ def test_auth_login_checks_and_logout_ends_the_session(qbittorrent, config_file)
     # The server forgot the session: the old cookie is refused.
     import requests
 
-    answer = requests.get(f"{qbittorrent.url}/api/v2/app/version", cookies={"SID": sid}, timeout=5)
+    answer = requests.get(f"{qbittorrent_each.url}/api/v2/app/version",
+                          cookies={qbittorrent_each.cookie_name: sid}, timeout=5)
     assert answer.status_code == 403
 
 
@@ -96,12 +98,12 @@ def test_subprocess_run_reuses_the_cache_and_prints_json(qb):
     env = {"MKTINT_QB_PASSWORD": PASSWORD}
     run = run_subprocess("qbit", "version", "--json", env=env)
     assert run.exit_code == 0, run.stderr
-    assert run.json()["webapi_version"] == "2.8.19"
+    assert run.json()["webapi_version"] == qb.webapi_version
     assert PASSWORD not in run.stdout + run.stderr
 
 
-def test_auth_login_checks_again_after_a_remembered_failure(qbittorrent_fresh, config_file, monkeypatch):
-    write_qbit_config(config_file, qbittorrent_fresh)
+def test_auth_login_checks_again_after_a_remembered_failure(qbittorrent_each_fresh, config_file, monkeypatch):
+    write_qbit_config(config_file, qbittorrent_each_fresh)
     monkeypatch.setenv("MKTINT_QB_PASSWORD", "wrong-password")
     assert invoke("qbit", "list").exit_code == 4
     assert "last time" in invoke("qbit", "list").stderr

@@ -12,7 +12,7 @@ from mktint.core.errors import Conflict, NotFound, ProtocolError, UsageError
 from mktint.core.http import json_body
 from mktint.services.qbittorrent import metainfo, vocab
 from mktint.services.qbittorrent.polling import Poll
-from mktint.services.qbittorrent.session import QBittorrentSession
+from mktint.services.qbittorrent.session import QBittorrentSession, succeeded
 
 PSEUDO_TRACKER_PREFIX = "** ["
 TRACKER_STATUS = {0: "disabled", 1: "not_contacted", 2: "working", 3: "updating",
@@ -241,7 +241,7 @@ class QBittorrentClient(QBittorrentSession):
         if response.status_code == 409:
             raise NotFound(f"{self.name}: no category {category!r}", service=self.name,
                            hint=f"create it with `mktint qbit category add {category}`")
-        if response.status_code != 200:
+        if not succeeded(response):
             raise self._unexpected(response, "torrents/setCategory")
 
     def add_tags(self, hashes: Sequence[str], tags: Sequence[str]) -> None:
@@ -264,7 +264,7 @@ class QBittorrentClient(QBittorrentSession):
                            service=self.name)
         if response.status_code == 404:
             raise NotFound(f"{self.name}: no torrent {infohash}", service=self.name)
-        if response.status_code != 200:
+        if not succeeded(response):  # 5.2+: 204
             raise self._unexpected(response, "torrents/editTracker")
 
     def replace_tracker(self, old_url: str, new_url: str, hashes: Sequence[str],
@@ -298,20 +298,24 @@ class QBittorrentClient(QBittorrentSession):
                 for name, c in sorted(data.items())}
 
     def create_category(self, name: str, save_path: str = "") -> None:
+        if not name.strip():  # the server's 400 "Category cannot be empty"
+            raise UsageError("the category name is empty", hint="give a name, e.g. `audiobooks`")
         response = self.call("POST", "torrents/createCategory",
                              data={"category": name, "savePath": save_path})
         if response.status_code == 409:
             raise Conflict(f"{self.name}: category {name!r} exists or is not a valid name",
                            service=self.name)
-        if response.status_code != 200:
+        if not succeeded(response):
             raise self._unexpected(response, "torrents/createCategory")
 
     def edit_category(self, name: str, save_path: str) -> None:
         response = self.call("POST", "torrents/editCategory",
                              data={"category": name, "savePath": save_path})
-        if response.status_code == 409:
-            raise NotFound(f"{self.name}: no category {name!r}", service=self.name)
-        if response.status_code != 200:
+        # 409 up to 5.1, 404 "Category does not exist" from 5.2 (src/webui/api/torrentscontroller.cpp)
+        if response.status_code in (404, 409):
+            raise NotFound(f"{self.name}: no category {name!r}", service=self.name,
+                           hint="list them with `mktint qbit category list`")
+        if not succeeded(response):
             raise self._unexpected(response, "torrents/editCategory")
 
     def remove_categories(self, names: Sequence[str]) -> None:

@@ -33,7 +33,7 @@ class Created:
     source_path: str          # on the server
     local_path: str | None    # the same path on this host (path_map in reverse), if mapped
     name: str | None
-    infohash: str             # qBittorrent's torrent ID of the file returned (v1 hash; v2: truncated)
+    infohash: str             # qBittorrent's torrent ID of the file returned (v1: SHA-1; v2, hybrid: SHA-256[:40])
     format: str
     source: str | None
     source_fixed: bool        # the 5.0.0–5.0.2 bug was corrected locally

@@ -101,10 +101,25 @@ def remove_item(client: QBittorrentSession, path: str) -> None:
     client.checked("POST", "rss/removeItem", data={"path": path}, **_missing_item(path))
 
 
+def _has_item(tree: dict, path: str) -> bool:
+    """Whether ``path`` names a feed or a folder of the tree."""
+    node = tree
+    for name in path.split("\\"):
+        if not isinstance(node, dict) or "url" in node or name not in node:
+            return False
+        node = node[name]
+    return isinstance(node, dict)
+
+
 def refresh_item(client: QBittorrentSession, path: str) -> None:
     if client.webapi_version < REFRESH_ITEM_SINCE:
         raise OperationFailed(f"{client.name}: refreshing a feed needs qBittorrent 4.1.8+",
                             service=client.name)
+    # Every version answers 200 to a path that does not exist (src/webui/api/rsscontroller.cpp
+    # refreshItemAction ignores a missing item): look first.
+    if not _has_item(client.json("rss/items"), path):
+        raise NotFound(f"{client.name}: {_missing_item(path)['missing']}", service=client.name,
+                       hint=_missing_item(path)["missing_hint"])
     client.checked("POST", "rss/refreshItem", data={"itemPath": path}, **_missing_item(path))
 
 

@@ -112,6 +112,12 @@ def download(client: QBittorrentSession, url: str, plugin: str) -> None:
         raise OperationFailed(f"{client.name}: downloading through a search plugin needs qBittorrent 5.0",
                               service=client.name,
                               hint="add the result's link directly: `mktint qbit add URL`")
+    # The server answers 200 whatever the plugin name and fails later, silently
+    # (src/webui/api/searchcontroller.cpp downloadTorrentAction): look first.
+    installed = [p["name"] for p in plugins(client)]
+    if plugin not in installed:
+        raise UsageError(f"no search plugin {plugin!r}",
+                         hint="installed plugins: " + (", ".join(installed) or "none"))
     client.checked("POST", "search/downloadTorrent", data={"torrentUrl": url, "pluginName": plugin},
                    retry_safe=False,
                    missing=f"qBittorrent has no search download endpoint or plugin {plugin!r}")

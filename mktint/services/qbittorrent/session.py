@@ -8,7 +8,11 @@ Rules (REFERENCE.md §1):
   runs too: after a rejected password, later runs refuse to try the *same* password again
   (a salted HMAC of it is kept, 0600, never the password) until `mktint auth login`
   confirms a password or another one is configured — a cron job cannot ban the IP.
-- A 401 from anything but auth/login is a CSRF or Host-header rejection: no re-login.
+- A 401 is the Host-header/CSRF check (it runs before anything else), never an expired
+  session: no re-login. On auth/login a 401 is a rejected password only from 5.2 — and
+  only if an unauthenticated ``app/webapiVersion`` is then answered 403 (needs login),
+  not 401 (Host/CSRF again; src/webui/webapplication.cpp processRequest). A Host/CSRF
+  rejection is never remembered as a rejected password.
 - No Referer or Origin header is ever sent.
 - The cookie jar is cached per service in the state directory (mode 0600) and reused by
   the next run; ``end_session`` logs out and drops it.
@@ -33,12 +37,20 @@ from mktint.services.qbittorrent import vocab
 log = logging.getLogger("mktint.qbittorrent")
 
 API = "api/v2/"
+HOST_REJECTED = ("qBittorrent refused the request's Host or Origin header (HTTP 401 to {endpoint}); "
+                 "the password was not checked")
 CSRF_HINT = ("qBittorrent rejected the request's Host or Origin header. If the WebUI runs in "
              "Docker with a remapped port or behind a reverse proxy, use the URL and port the "
              "WebUI itself listens on, or enable its reverse-proxy support / disable "
              "'Host header validation' in the WebUI options")
 BAN_HINT = ("qBittorrent bans an IP for an hour (default) after 5 failed logins; wait, or "
             "restart qBittorrent. mktint never retries a failed login")
+
+
+def succeeded(response: requests.Response) -> bool:
+    """Any 2xx: from 5.2 an action with nothing to say answers 204 with no body, and a
+    status line may carry no reason phrase (src/webui/api/apicontroller.cpp, 5.3.0)."""
+    return 200 <= response.status_code < 300
 
 
 class QBittorrentSession(ServiceClient):
@@ -147,6 +159,9 @@ class QBittorrentSession(ServiceClient):
             self._save_cookies()
             self._forget_failure()
             return
+        if response.status_code == 401 and self._host_rejected():
+            raise AuthError(f"{self.name}: " + HOST_REJECTED.format(endpoint="auth/login"),
+                            service=self.name, hint=CSRF_HINT)
         if response.status_code == 401 or (response.status_code == 200 and body == "Fails."):
             self._remember_failure(password)
             raise AuthError(f"{self.name}: qBittorrent rejected the user name or password",
@@ -161,6 +176,13 @@ class QBittorrentSession(ServiceClient):
             raise TemporaryError(f"{self.name}: qBittorrent answered HTTP {response.status_code} "
                                  "to auth/login", service=self.name, hint="try again later")
         raise self._unexpected(response, "auth/login")
+
+    def _host_rejected(self) -> bool:
+        """After a 401 to auth/login: is it the Host/CSRF check rather than the password?
+        An unauthenticated app/webapiVersion answers 401 (the same check) or 403 (login needed)."""
+        probe = self.request("GET", API + "app/webapiVersion", authenticate=False)
+        probe.close()
+        return probe.status_code == 401
 
     def _relogin(self) -> None:
         if self._api_key():
@@ -198,7 +220,7 @@ class QBittorrentSession(ServiceClient):
                 raise AuthError(f"{self.name}: qBittorrent still answers 403 after a fresh login",
                                 service=self.name, hint="check the WebUI user's rights and IP bans")
         if response.status_code == 401:
-            raise AuthError(f"{self.name}: qBittorrent answered 401 Unauthorized to {endpoint}",
+            raise AuthError(f"{self.name}: " + HOST_REJECTED.format(endpoint=endpoint),
                             service=self.name, hint=CSRF_HINT)
         if response.status_code >= 500:
             raise TemporaryError(f"{self.name}: qBittorrent answered HTTP {response.status_code} "
@@ -213,12 +235,12 @@ class QBittorrentSession(ServiceClient):
     def checked(self, method: str, endpoint: str, *, missing: str | None = None,
                 missing_status: int = 404, missing_hint: str | None = None,
                 **kwargs) -> requests.Response:
-        """``call``, and the answer must be 200. With ``missing``, the status the endpoint
+        """``call``, and the answer must be a 2xx. With ``missing``, the status the endpoint
         uses for "no such thing" (404; 409 for RSS items) is a NotFound saying so."""
         response = self.call(method, endpoint, **kwargs)
         if missing is not None and response.status_code == missing_status:
             raise NotFound(f"{self.name}: {missing}", service=self.name, hint=missing_hint)
-        if response.status_code != 200:
+        if not succeeded(response):
             raise self._unexpected(response, endpoint)
         return response
 
@@ -232,7 +254,7 @@ class QBittorrentSession(ServiceClient):
 
     def post(self, endpoint: str, data=None, files=None) -> requests.Response:
         response = self.call("POST", endpoint, data=data, files=files)
-        if response.status_code not in (200, 202, 204):
+        if not succeeded(response):
             raise self._unexpected(response, endpoint)
         return response
 

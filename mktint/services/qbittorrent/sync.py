@@ -117,7 +117,8 @@ class Watcher:
 
     @property
     def count(self) -> int:
-        return len(self.torrents)
+        """How many torrents are watched (those the filter, category and tag select)."""
+        return sum(1 for t in self.torrents.values() if self._wanted(t))
 
 
 def _readable(fields: dict) -> dict:
