@@ -209,6 +209,7 @@ class _Publish:
             if book is not None:
                 book_fields = fields_from_book(book, render_description)
                 self.mam_description = book_fields.get("description")
+        self.mam_description = given.get("description") or self.mam_description  # flags win
         gazelle = self.of_kind("gazelle")
         inspection = None
         if gazelle and not ("format" in given and "bitrate" in given):
@@ -400,6 +401,11 @@ class _Publish:
             raise OperationFailed(f"{self.client_name} did not add {torrent.name}: {added.message}",
                                   service=self.client_name,
                                   hint=f"add it by hand: mktint qbit add {torrent}")
+        if not stopped:  # added is not seeding: wait until the client reports it complete
+            from mktint.services.qbittorrent.seeding import wait_seeding
+
+            self.ui.step(f"{self.client_name}: waiting until the {name} torrent seeds")
+            wait_seeding(qb, added.infohash, recheck_failed=added.status == "exists")
         result = {"service": self.client_name, "status": added.status, "infohash": added.infohash,
                   "save_path": str(self.source.parent), "stopped": stopped, "tags": tags}
         self.journal.finish(step, **result)
@@ -442,7 +448,7 @@ def _fields_dict(fields) -> dict:
 
 def preflight(run: _Publish):
     """Every problem of every target, found before hashing: ``(problems, specs, plan)``."""
-    from mktint.torrent.create import scan
+    from mktint.torrent.create import scan, skipped_warning
     from mktint.workflows import gazelle_upload, mam_bundle, targets
 
     problems: list[PreflightProblem] = []
@@ -453,6 +459,8 @@ def preflight(run: _Publish):
     plan = None
     try:
         plan = scan(run.source)
+        if skipped_warning(plan):
+            run.ui.warn(skipped_warning(plan))
     except MktintError as e:
         failed("data", e)
     specs = []
