@@ -1,11 +1,16 @@
 """Audnexus: public audiobook metadata (books, chapters, authors), cached on disk.
 
-Protocol notes (REFERENCE.md §3): no credentials; ``region`` is one of ten Audible
-regions; ASINs and regions are checked here before anything is sent; errors come in two
-envelopes (``{"error": {"code", "message", "details"}}`` and
-``{"statusCode", "error", "message"}``); the server allows 100 requests a minute per IP
-and answers 429 with ``retry-after`` (the base client waits and retries GETs). We stay far
-below that: at most 2 requests a second, shared by every mktint process.
+Protocol notes (REFERENCE.md §3; laxamentumtech/audnexus): no credentials; ``region`` is
+one of ten Audible regions; ASINs and regions are checked here before anything is sent;
+errors come in two envelopes (``{"error": {"code", "message", "details"}}`` and
+``{"statusCode", "error", "message"}``): 400 BAD_REQUEST and CONTENT_TYPE_MISMATCH, 404
+REGION_UNAVAILABLE (also what an unknown ASIN gets), PRODUCT_DELISTED and plain 404s.
+
+The server allows 100 requests per minute per IP (src/server.ts: @fastify/rate-limit,
+``max: MAX_REQUESTS || 100``, ``timeWindow: '1 minute'``) and answers 429 with
+``retry-after``. mktint sends at most 90 a minute, shared by every mktint process, which
+leaves room for other programs on the same address; a 429 is waited out (every process
+waits) for up to one window.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from mktint.services.audnexus_model import (REGIONS, Author, Book, Chapters, nor
 __all__ = ["AudnexusClient", "Author", "Book", "Chapters", "REGIONS", "parse_error", "validate_region"]
 
 DEFAULT_CACHE_HOURS = 24.0
+SERVER_WINDOW = 60.0  # seconds: the server counts requests per minute
 
 
 def validate_region(region: str) -> str:
@@ -56,10 +62,11 @@ def _str(value: Any) -> str | None:
 
 
 class AudnexusClient(ServiceClient):
-    rate = Rate(2, 1.0)
+    rate = Rate(90, SERVER_WINDOW)  # the server allows 100 (see the module text)
 
     def __init__(self, config, credentials):
         super().__init__(config, credentials)
+        self.max_retry_wait = SERVER_WINDOW + 5.0  # a retry-after lasts at most one window
         hours = config.get("cache_hours", DEFAULT_CACHE_HOURS)
         self.cache = Cache("audnexus", float(hours) * 3600.0)
 
@@ -165,7 +172,12 @@ class AudnexusClient(ServiceClient):
             if code == "REGION_UNAVAILABLE":
                 raise NotFound(f"{what} is not available in region {region}{server_says}",
                                service=self.name, details=details,
-                               hint="try another --region")
+                               hint="check the ASIN (the server answers an unknown one this way "
+                                    "too), or try another --region")
+            if code == "PRODUCT_DELISTED":
+                raise NotFound(f"{what} is no longer sold in region {region}{server_says}",
+                               service=self.name, details=details,
+                               hint="Audible delisted it there; try another --region")
             raise NotFound(f"{self.name} has no {what} in region {region}{server_says}",
                            service=self.name, details=details,
                            hint=not_found_hint or "check the ASIN, or try another --region")
@@ -174,7 +186,10 @@ class AudnexusClient(ServiceClient):
                                  service=self.name, details=details,
                                  hint="the service may be down; try again later")
         if code == "CONTENT_TYPE_MISMATCH":
-            raise OperationFailed(f"{what} is not an audiobook{server_says}",
-                                  service=self.name, details=details)
+            raise OperationFailed(f"{self.name} has no {what}: the ASIN is another kind of item"
+                                  f"{server_says}", service=self.name, details=details,
+                                  hint="Audnexus serves audiobooks and their authors only; "
+                                       "podcasts, periodicals and other Audible items have no "
+                                       "metadata there")
         raise OperationFailed(f"{self.name} refused the request for {what}: HTTP {status}"
                               f"{server_says}", service=self.name, details=details)

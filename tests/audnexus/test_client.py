@@ -5,8 +5,8 @@ import pytest
 from mktint.core.errors import NotFound, OperationFailed, RateLimited, UsageError
 from mktint.core.ratelimit import RateLimiter
 from mktint.services.audnexus import AudnexusClient, parse_error
-from tests.emulators.audnexus import (BOOKS, COREY, HAIL_MARY, NEW_RELEASE, PODCAST, US_ONLY,
-                                      WEIR, audnexus_emulator)
+from tests.emulators.audnexus import (BOOKS, COREY, DELISTED, HAIL_MARY, NEW_RELEASE, PERIODICAL,
+                                      PODCAST, US_ONLY, WEIR, audnexus_emulator)
 
 
 def test_book_and_user_agent(emulator, make_client):
@@ -52,7 +52,10 @@ def test_not_found_in_both_envelopes(make_client, style):
         with pytest.raises(NotFound) as error:
             client.book("B0MISSING1")
     assert error.value.exit_code == 5
-    assert "no book B0MISSING1 in region us (Book B0MISSING1 not found)" in error.value.message
+    # The server answers an ASIN Audible does not know as "not available in this region".
+    assert "B0MISSING1" in error.value.message and "region us" in error.value.message
+    assert "(Item not available in region 'us' for ASIN: B0MISSING1)" in error.value.message
+    assert "check the ASIN" in error.value.hint
     assert error.value.details["status"] == 404
 
 
@@ -63,12 +66,47 @@ def test_no_chapters_yet_is_not_found_with_a_hint(emulator, make_client):
     assert "new releases" in error.value.hint
 
 
-def test_region_unavailable_and_podcast(emulator, make_client):
+def test_region_unavailable_and_delisted(emulator, make_client):
     client = make_client(emulator)
     with pytest.raises(NotFound, match="not available in region uk"):
         client.book(US_ONLY, region="uk")
-    with pytest.raises(OperationFailed, match="is not an audiobook"):
-        client.book(PODCAST)
+    with pytest.raises(NotFound) as error:
+        client.book(DELISTED)
+    assert error.value.exit_code == 5
+    assert error.value.message == (
+        "book B0DELISTED is no longer sold in region us "
+        "(Item is 'NOT_AVAILABLE_FOR_PURCHASE' in region 'us' for ASIN: B0DELISTED)")
+    assert error.value.details["server_code"] == "PRODUCT_DELISTED"
+    assert "delisted" in error.value.hint
+
+
+@pytest.mark.parametrize("call, actual", [
+    (lambda c: c.book(PODCAST), "Item is a podcast, not a book"),
+    (lambda c: c.book(PERIODICAL), "Item is a Periodical, not a book"),
+    (lambda c: c.chapters(PODCAST), "Item is a PodcastParent, not a book"),
+    (lambda c: c.author(HAIL_MARY), "Item is a book, not a author"),
+])
+def test_every_other_kind_of_item_is_a_content_type_mismatch(emulator, make_client, call, actual):
+    with pytest.raises(OperationFailed) as error:
+        call(make_client(emulator))
+    assert error.value.exit_code == 1
+    assert "the ASIN is another kind of item" in error.value.message and actual in error.value.message
+    assert error.value.details == {"status": 400, "server_code": "CONTENT_TYPE_MISMATCH",
+                                   "server_message": error.value.details["server_message"]}
+    assert "audiobooks and their authors only" in error.value.hint
+
+
+def test_the_server_validates_with_400_bad_request_never_422(emulator):
+    """What the emulator answers to what mktint never sends (it checks locally)."""
+    import requests
+
+    for path, message in [("/books/B0BAD", "Bad ASIN"),
+                          (f"/books/{HAIL_MARY}?region=zz", "Invalid region. Valid regions are: "
+                           "au, ca, de, es, fr, in, it, jp, us, uk"),
+                          ("/authors?name=a", "Invalid search parameters")]:
+        response = requests.get(emulator.url + path, timeout=5)
+        assert response.status_code == 400
+        assert response.json() == {"error": {"code": "BAD_REQUEST", "message": message, "details": None}}
 
 
 def test_chapters_author_and_author_search(emulator, make_client):
@@ -99,7 +137,7 @@ def test_search_taken_for_an_asin_by_an_old_server(emulator, make_client, monkey
     from tests.emulators.audnexus import AudnexusHandler
 
     monkeypatch.setattr(AudnexusHandler, "_search_books",
-                        lambda self, query: self._item("search", query, {}, "book"))
+                        lambda self, query: self._book("search", query))
     with pytest.raises(OperationFailed, match="not supported by this server"):
         make_client(emulator).search_books("dune")
 
@@ -125,39 +163,78 @@ def test_429_with_a_long_wait_gives_up_with_exit_7(emulator, make_client):
     assert len(emulator.log) == 1  # no retry: the wait is longer than we are willing to wait
 
 
-def test_the_emulator_rate_limit_counts_requests(make_client):
-    with audnexus_emulator(rate_limit=2) as emu:
+def test_the_emulator_rate_limit_is_a_fixed_window_that_counts_refusals(make_client):
+    import requests
+
+    now = [1000.0]
+    with audnexus_emulator(rate_limit=2, clock=lambda: now[0]) as emu:
+        url = f"{emu.url}/books/{HAIL_MARY}"
+        first = requests.get(url, timeout=5)
+        assert first.headers["x-ratelimit-limit"] == "2"
+        assert first.headers["x-ratelimit-remaining"] == "1"
+        assert first.headers["x-ratelimit-reset"] == "60"
+        now[0] += 20.5
+        assert requests.get(url, timeout=5).headers["x-ratelimit-remaining"] == "0"
+        refused = requests.get(url, timeout=5)
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == "40"  # the window's rest, rounded up
+        assert refused.json() == {"error": {"code": "RATE_LIMIT_EXCEEDED", "details": None,
+                                            "message": "Rate limit reached. Please try again later."}}
+        now[0] += 39.4
+        assert requests.get(url, timeout=5).status_code == 429  # still the first window
+        now[0] += 0.2
+        assert requests.get(url, timeout=5).status_code == 200  # a new window
+
         client = make_client(emu, cache_hours=0)
         client.limiter = None  # only the server's limit is under test here
         client.max_retry_wait = 0
-        client.book(HAIL_MARY)
         client.book(HAIL_MARY)
         with pytest.raises(RateLimited):
             client.book(HAIL_MARY)
 
 
-def test_polite_throttle_two_requests_per_second(emulator, make_client, tmp_path):
-    now = [0.0]
-    sent_at = []
+def test_bulk_lookups_stay_under_the_servers_limit(make_client, tmp_path, monkeypatch):
+    """120 lookups on one clock shared by mktint's limiter and the server's window: the
+    server's 100 a minute is never exceeded (2 a second, as before, met 429 at the 101st)."""
+    import mktint.core.http as http
+
+    now = [5000.0]
 
     def sleep(seconds):
         now[0] += seconds
 
+    monkeypatch.setattr(http.time, "sleep", sleep)  # a 429 would be waited out on this clock
+    with audnexus_emulator(clock=lambda: now[0]) as emu:
+        assert (emu.rate_limit, emu.rate_period) == (100, 60.0)  # src/server.ts
+        client = make_client(emu, cache_hours=0)
+        client.limiter = RateLimiter("audnexus", AudnexusClient.rate, tmp_path,
+                                     sleep=sleep, clock=lambda: now[0])
+        for _ in range(120):
+            client.book(HAIL_MARY)
+        assert len(emu.log) == 120  # not one request refused and sent again
+    assert AudnexusClient.rate.limit / AudnexusClient.rate.period < 100 / 60
+
+
+def test_a_429_makes_every_process_wait(emulator, make_client, tmp_path):
+    """The retry-after one client met is kept in the limiter's shared file: a client of
+    another process (another limiter on the same file) waits for it too."""
+    emulator.throttle(1, retry_after=30)
     client = make_client(emulator, cache_hours=0)
-    client.limiter = RateLimiter("audnexus-test", AudnexusClient.rate, tmp_path,
-                                 sleep=sleep, clock=lambda: now[0])
-    original = client.limiter.acquire
-
-    def acquire():
-        waited = original()
-        sent_at.append(now[0])
-        return waited
-
-    client.limiter.acquire = acquire
-    for _ in range(6):
+    client.limiter = RateLimiter("audnexus", AudnexusClient.rate, tmp_path)
+    client.max_retry_wait = 0  # this one gives up at once ...
+    with pytest.raises(RateLimited):
         client.book(HAIL_MARY)
-    assert len(sent_at) == 6
-    assert all(later - earlier >= 1.0 for earlier, later in zip(sent_at, sent_at[2:]))
+    import time
+
+    waits = []  # ... and the next one, anywhere, waits out the retry-after
+
+    def sleep(seconds):
+        waits.append(seconds)
+
+    other = RateLimiter("audnexus", AudnexusClient.rate, tmp_path, sleep=sleep,
+                        clock=lambda: time.time() + sum(waits))
+    other.acquire()
+    assert 25 < sum(waits) <= 30
 
 
 def test_cache_hit_refresh_and_disabled(emulator, make_client):
@@ -189,7 +266,7 @@ def test_server_errors_are_temporary(emulator, make_client, monkeypatch):
     from mktint.core.errors import TemporaryError
     from tests.emulators.audnexus import AudnexusHandler
 
-    monkeypatch.setattr(AudnexusHandler, "_item",
+    monkeypatch.setattr(AudnexusHandler, "_book",
                         lambda self, *a: self._json(500, {"statusCode": 500, "error": "Internal",
                                                           "message": "boom"}))
     with pytest.raises(TemporaryError, match=r"HTTP 500 \(boom\)"):

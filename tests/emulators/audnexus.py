@@ -1,16 +1,36 @@
-"""An Audnexus emulator, written from REFERENCE.md §3 and the server's route code.
+"""An Audnexus emulator, written from the server's source (laxamentumtech/audnexus).
 
-Routes: ``GET /books/{asin}``, ``/books/{asin}/chapters``, ``/authors/{asin}``,
-``/authors?name=`` and (``search_supported=True``) ``/books/search?q=``. It checks ASINs
-(400 "Bad ASIN") and regions (400 invalid region) like the server, answers 404 for
-unknown books, missing chapters and region-locked titles, 400 CONTENT_TYPE_MISMATCH for a
-podcast, 422 VALIDATION_ERROR for a one-letter author name, and counts requests per
-minute (``x-ratelimit-*`` headers; 429 RATE_LIMIT_EXCEEDED with ``retry-after`` past the
-limit). ``error_style`` picks the envelope of most errors: ``"current"``
-(``{"error": {"code", "message", "details"}}``) or ``"legacy"``
-(``{"statusCode", "error", "message"}``); missing chapters always use the legacy shape,
-as the real server does for some 404s. Without search, ``/books/search`` is a 404 like
-any unknown route on the server.
+Each behaviour cites the file it comes from:
+
+- Routes ``GET /books/{asin}``, ``/books/{asin}/chapters``, ``/authors/{asin}``,
+  ``/authors?name=`` and (``search_supported=True``) ``/books/search?q=``
+  (src/config/routes/**). Without search, ``/books/search`` is a 404 like any unknown
+  route (fastify's default, legacy shape).
+- Validation (src/helpers/routes/RouteCommonHelper.ts, src/config/types.ts, messages in
+  src/static/messages.ts): every failure is **400 BAD_REQUEST** — "Bad ASIN", "Invalid
+  region. Valid regions are: …", "Invalid search parameters" for an author name under 2
+  characters. The server defines a 422 ValidationError (src/helpers/errors/ApiErrors.ts)
+  but no route throws it.
+- Errors (src/server.ts ``setErrorHandler``): ``{"error": {"code", "message", "details"}}``
+  with the code from ``details.code`` or the error class. Books
+  (src/helpers/books/audible/ApiHelper.ts): an item whose content type is not
+  MultiPartBook/SinglePartBook is 400 CONTENT_TYPE_MISMATCH ("Item is a podcast, not a
+  book", or the Audible type: "Item is a Periodical, not a book"), for chapters too
+  (ChapterHelper.ts ``validateContentType``) and for an author ASIN that is a book
+  (authors/audible/ScrapeHelper.ts); a product Audible no longer sells is 404
+  PRODUCT_DELISTED ("Item is 'NOT_AVAILABLE_FOR_PURCHASE' in region 'us' …"); anything
+  else Audible has no data for — an unknown ASIN included — is 404 REGION_UNAVAILABLE
+  ("Item not available in region 'us' for ASIN: …"). Missing chapters are a plain Error
+  with status 404 (routes/books/chapters/show.ts), which fastify sends in its own shape
+  ``{"statusCode", "error", "message"}``. ``error_style="legacy"`` answers every error in
+  that older shape, as older servers do.
+- Rate limit (src/server.ts registers @fastify/rate-limit with ``max: MAX_REQUESTS || 100``
+  and ``timeWindow: '1 minute'``, keyed by client IP; fastify/fastify-rate-limit
+  index.js and store/LocalStore.js): a fixed window that starts at a client's first
+  request; every request counts, refused ones included, and is checked before any
+  validation; answers carry ``x-ratelimit-limit``, ``-remaining`` and ``-reset`` (seconds
+  left in the window); past the limit, 429 RATE_LIMIT_EXCEEDED "Rate limit reached. Please
+  try again later." with ``retry-after`` = the seconds left, rounded up.
 
 Usage::
 
@@ -23,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 import re
 import threading
 import time
@@ -40,6 +61,8 @@ EXPANSE_NOVELLA = "B00N1K4YUS"
 NEW_RELEASE = "B0NEWBOOK1"
 SPARSE = "B0SPARSE01"
 PODCAST = "B0PODCAST1"
+PERIODICAL = "B0PERIODIC"
+DELISTED = "B0DELISTED"
 US_ONLY = "B0USONLY01"
 WEIR = "B00G0WYW92"
 COREY = "B004AQ9C9W"
@@ -121,6 +144,9 @@ BOOKS: dict[str, dict] = {
     },
 }
 
+# ASIN -> Audible content_delivery_type of items that are not books (ApiHelper.ts).
+NOT_BOOKS = {PODCAST: "PodcastParent", PERIODICAL: "Periodical"}
+
 CHAPTERS: dict[str, dict] = {
     HAIL_MARY: {
         "asin": HAIL_MARY,
@@ -156,8 +182,9 @@ AUTHORS: dict[str, dict] = {
 class AudnexusState:
     search_supported: bool = True
     error_style: str = "current"  # or "legacy"
-    rate_limit: int = 100  # requests per rate_period per client
-    rate_period: float = 60.0
+    rate_limit: int = 100  # requests per window per client IP (server.ts: MAX_REQUESTS || 100)
+    rate_period: float = 60.0  # the window, in seconds (server.ts: timeWindow '1 minute')
+    clock: object = time.monotonic  # tests may run the window on a fake clock
     delay: float = 0.0  # seconds to wait before answering (to make callers overlap)
     books: dict = field(default_factory=lambda: copy.deepcopy(BOOKS))
     chapters: dict = field(default_factory=lambda: copy.deepcopy(CHAPTERS))
@@ -165,7 +192,7 @@ class AudnexusState:
     log: list = field(default_factory=list)  # {"method", "path", "query", "user_agent"}
     url: str = ""
     _forced_429: list = field(default_factory=list)  # retry-after values to answer next
-    _window: list = field(default_factory=list)
+    _windows: dict = field(default_factory=dict)  # client IP -> [window start, count]
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def throttle(self, count: int = 1, *, retry_after: int = 1) -> None:
@@ -194,40 +221,43 @@ class AudnexusHandler(QuietHandler):
         if state.delay:
             time.sleep(state.delay)
         if limited is not None:
-            return self._error(429, "RATE_LIMIT_EXCEEDED", "Rate limit exceeded",
+            # server.ts: a 429 always has the current shape and this message.
+            return self._error(429, "RATE_LIMIT_EXCEEDED", "Rate limit reached. Please try again later.",
                                headers={"retry-after": str(limited)}, style="current")
         segments = [s for s in parts.path.split("/") if s]
         if segments[:2] == ["books", "search"] and len(segments) == 2:
             return self._search_books(query)
         if len(segments) == 2 and segments[0] == "books":
-            return self._item(segments[1], query, state.books, "book")
+            return self._book(segments[1], query)
         if len(segments) == 3 and segments[0] == "books" and segments[2] == "chapters":
             return self._chapters(segments[1], query)
         if segments == ["authors"]:
             return self._search_authors(query)
         if len(segments) == 2 and segments[0] == "authors":
-            return self._item(segments[1], query, state.authors, "author")
+            return self._author(segments[1], query)
         return self._route_not_found(self.path)
 
     # -- limits and errors ----------------------------------------------------------------
 
     def _rate_limit(self) -> int | None:
-        """Retry-after seconds when this request is over the limit, else None."""
+        """Retry-after seconds when this request is over the limit, else None (LocalStore.js)."""
         state = self.state
         if state._forced_429:
+            self._limit_headers = {}
             return state._forced_429.pop(0)
-        now = time.monotonic()
-        state._window = [t for t in state._window if now - t < state.rate_period]
-        if len(state._window) >= state.rate_limit:
-            return max(1, int(state._window[0] + state.rate_period - now) + 1)
-        state._window.append(now)
-        self._remaining = state.rate_limit - len(state._window)
-        return None
+        now = state.clock()
+        window = state._windows.get(self.client_address[0])
+        if window is None or window[0] + state.rate_period <= now:
+            window = state._windows[self.client_address[0]] = [now, 0]
+        window[1] += 1  # refused requests count too
+        reset = math.ceil(window[0] + state.rate_period - now)
+        self._limit_headers = {"x-ratelimit-limit": str(state.rate_limit),
+                               "x-ratelimit-remaining": str(max(0, state.rate_limit - window[1])),
+                               "x-ratelimit-reset": str(reset)}
+        return reset if window[1] > state.rate_limit else None
 
     def _headers(self) -> dict[str, str]:
-        return {"x-ratelimit-limit": str(self.state.rate_limit),
-                "x-ratelimit-remaining": str(getattr(self, "_remaining", 0)),
-                "x-ratelimit-reset": str(int(self.state.rate_period))}
+        return getattr(self, "_limit_headers", {})
 
     def _json(self, status: int, body, headers: dict | None = None) -> None:
         self.send_body(status, json.dumps(body), headers={**self._headers(), **(headers or {})})
@@ -237,8 +267,7 @@ class AudnexusHandler(QuietHandler):
         if (style or self.state.error_style) == "current":
             body = {"error": {"code": code, "message": message, "details": details}}
         else:
-            reason = {400: "Bad Request", 404: "Not Found", 422: "Unprocessable Entity",
-                      429: "Too Many Requests"}.get(status, "Error")
+            reason = {400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}.get(status, "Error")
             body = {"statusCode": status, "error": reason, "message": message}
         self._json(status, body, headers)
 
@@ -247,7 +276,14 @@ class AudnexusHandler(QuietHandler):
         self._json(404, {"statusCode": 404, "error": "Not Found",
                          "message": f"Route GET:{path} not found"})
 
-    def _region(self, query: dict) -> str | None:
+    def _query(self, asin: str | None, query: dict) -> str | None:
+        """The region after RouteCommonHelper's checks (ASIN, then the query), else None."""
+        if asin is not None and not ASIN.match(asin.strip()):
+            self._error(400, "BAD_REQUEST", "Bad ASIN")
+            return None
+        if "name" in query and len(query["name"]) < 2:
+            self._error(400, "BAD_REQUEST", "Invalid search parameters")
+            return None
         region = query.get("region", "us")
         if region not in REGIONS:
             self._error(400, "BAD_REQUEST",
@@ -255,31 +291,51 @@ class AudnexusHandler(QuietHandler):
             return None
         return region
 
+    def _not_a(self, asin: str, actual: str, requested: str) -> None:
+        self._error(400, "CONTENT_TYPE_MISMATCH", f"Item is a {actual}, not a {requested}. ASIN: {asin}",
+                    details={"asin": asin, "requestedType": requested, "actualType": actual})
+
+    def _unavailable(self, asin: str, region: str) -> None:
+        self._error(404, "REGION_UNAVAILABLE", f"Item not available in region '{region}' for ASIN: {asin}",
+                    details={"asin": asin, "code": "REGION_UNAVAILABLE"})
+
     # -- routes ---------------------------------------------------------------------------
 
-    def _item(self, asin: str, query: dict, table: dict, kind: str) -> None:
-        if not ASIN.match(asin):
-            return self._error(400, "BAD_REQUEST", "Bad ASIN")
-        region = self._region(query)
+    def _book(self, asin: str, query: dict) -> None:
+        region = self._query(asin, query)
         if region is None:
             return
-        if kind == "book" and asin == PODCAST:
-            return self._error(400, "CONTENT_TYPE_MISMATCH",
-                               f"Item is a podcast, not a book. ASIN: {asin}")
-        if asin == US_ONLY and region != "us":
-            return self._error(404, "REGION_UNAVAILABLE",
-                               f"Item not available in region '{region}' for ASIN: {asin}")
-        item = table.get(asin)
-        if item is None:
-            return self._error(404, "NOT_FOUND", f"{kind.capitalize()} {asin} not found")
-        self._json(200, {**item, "region": region})
+        if asin in NOT_BOOKS:
+            kind = NOT_BOOKS[asin]
+            return self._not_a(asin, "podcast" if kind == "PodcastParent" else kind, "book")
+        if asin == DELISTED:
+            return self._error(
+                404, "PRODUCT_DELISTED",
+                f"Item is 'NOT_AVAILABLE_FOR_PURCHASE' in region '{region}' for ASIN: {asin}",
+                details={"asin": asin, "code": "PRODUCT_DELISTED",
+                         "productState": "NOT_AVAILABLE_FOR_PURCHASE"})
+        book = self.state.books.get(asin)
+        if book is None or (asin == US_ONLY and region != "us"):
+            return self._unavailable(asin, region)
+        self._json(200, {**book, "region": region})
+
+    def _author(self, asin: str, query: dict) -> None:
+        region = self._query(asin, query)
+        if region is None:
+            return
+        if asin in self.state.books:
+            return self._not_a(asin, "book", "author")
+        author = self.state.authors.get(asin)
+        if author is None:
+            return self._unavailable(asin, region)
+        self._json(200, {**author, "region": region})
 
     def _chapters(self, asin: str, query: dict) -> None:
-        if not ASIN.match(asin):
-            return self._error(400, "BAD_REQUEST", "Bad ASIN")
-        region = self._region(query)
+        region = self._query(asin, query)
         if region is None:
             return
+        if asin in NOT_BOOKS:
+            return self._not_a(asin, NOT_BOOKS[asin], "book")
         chapters = self.state.chapters.get(asin)
         if chapters is None:
             return self._json(404, {"statusCode": 404, "error": "Not Found",
@@ -287,12 +343,10 @@ class AudnexusHandler(QuietHandler):
         self._json(200, {**chapters, "region": region})
 
     def _search_authors(self, query: dict) -> None:
-        name = (query.get("name") or "").strip()
-        if len(name) < 2:
-            return self._error(422, "VALIDATION_ERROR",
-                               "querystring/name must NOT have fewer than 2 characters")
-        if self._region(query) is None:
+        region = self._query(None, query)
+        if region is None:
             return
+        name = query.get("name", "").strip()
         found = [{"asin": a["asin"], "name": a["name"]} for a in self.state.authors.values()
                  if name.lower() in a["name"].lower()]
         self._json(200, found[:25])
