@@ -79,7 +79,8 @@ def seedbox(state: AppState, service_name: str) -> None:
 
 @mam.command()
 @click.argument("path", type=click.Path(exists=True))
-@click.option("--asin", metavar="ASIN", help="Render description.txt from this book's Audnexus metadata.")
+@click.option("--asin", metavar="ASIN", help="Render description.txt from this book's Audnexus metadata "
+                                             "(default: the ASIN in PATH's name, e.g. {ASIN.B08G9PRS1K}).")
 @click.option("-o", "--output", "--output-dir", "output_dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Where the bundle folder goes (default: [defaults] output_dir, else here).")
 @click.option("--force", is_flag=True, help="Replace the files of an existing bundle folder.")
@@ -91,7 +92,7 @@ def prepare(state: AppState, path: str, asin: str | None, output_dir: str | None
     """Build the torrent and a manual-upload bundle.
 
     Nothing is submitted: MAM has no upload API. The bundle folder (PATH's name + ".mam-upload") holds the .torrent, description.txt
-    (with --asin) and UPLOAD.txt saying what to paste where on MAM's upload page.
+    (with --asin, or an ASIN in PATH's name as `book show` reads it) and UPLOAD.txt saying what to paste where on MAM's upload page.
 
     \b
     Examples:
@@ -106,6 +107,8 @@ def prepare(state: AppState, path: str, asin: str | None, output_dir: str | None
     target_dir = output_dir or state.factory.config.defaults.get("output_dir") or "."
     bundle = build_bundle(state.factory, Path(path), output_dir=Path(target_dir).expanduser(),
                           asin=asin, force=force, service=service_name)
+    for warning in bundle.warnings:
+        out.warn(warning)
     out.emit(bundle.to_dict(), lambda: (
         out.line(str(bundle.folder)),
         out.info(f"torrent {bundle.torrent.name} (infohash {bundle.infohash})"),

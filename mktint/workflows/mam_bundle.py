@@ -4,7 +4,8 @@ MAM has no upload API and forbids scripting its upload form, so mktint stops at 
 
 - ``<name>.torrent`` — built for the ``mam`` target (private, ``source = "MAM"`` unless
   configured otherwise, the announce URL from the config);
-- ``description.txt`` — rendered from Audnexus metadata when an ASIN is given;
+- ``description.txt`` — rendered from Audnexus metadata when an ASIN is given, or found in
+  the source's name as ``book show`` and ``publish`` find it (``{ASIN.B0…}``, ``[B0…]``);
 - ``UPLOAD.txt`` — what to paste where, and the upload page's URL.
 
 Nothing is submitted. All network work and hashing happen before the first file is written,
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mktint.core import paths
-from mktint.core.asin import validate_asin
+from mktint.core.asin import find_asin, validate_asin
 from mktint.core.errors import Conflict, NotFound, UsageError
 
 UPLOAD_PATH = "/tor/upload.php"
@@ -34,6 +35,7 @@ class Bundle:
     instructions: Path
     upload_url: str
     asin: str | None
+    warnings: tuple[str, ...] = ()  # for the person: not part of the JSON answer
 
     def to_dict(self) -> dict:
         return {"folder": str(self.folder), "torrent": str(self.torrent), "infohash": self.infohash,
@@ -69,20 +71,30 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
     source = Path(source)
     if not source.exists():
         raise NotFound(f"{source} does not exist")
-    asin = validate_asin(asin) if asin else None
+    named = asin is None
+    asin = validate_asin(asin) if asin else find_asin(source.resolve().name)
     folder = check_bundle_folder(source, output_dir, force=force)
     url = upload_url(factory, service)
     spec = resolve_target(factory, service)  # a missing announce or passkey fails before hashing
-    plan = scan(source)
-    created = create(plan, [spec], progress=progress)[0]
-    description = None
+    description, warnings = None, ()
     if asin:
         from mktint.workflows.description import render_description
 
-        book = factory.service("audnexus", "audnexus").book(asin)
-        description = render_description(book)
+        try:
+            book = factory.service("audnexus", "audnexus").book(asin)
+        except NotFound as e:
+            if not named:
+                raise
+            # An ASIN read from the name may be wrong: the bundle is still worth making.
+            warnings = (f"the ASIN {asin} in the name: {e.message}; no description.txt",)
+            asin, book = None, None
+        description = render_description(book) if book else None
+    plan = scan(source)
+    created = create(plan, [spec], progress=progress)[0]
     torrent = write_torrent(folder, source, created.data)
-    return write_bundle(folder, source, torrent, created.infohash, description, url, asin)
+    bundle = write_bundle(folder, source, torrent, created.infohash, description, url, asin)
+    bundle.warnings = warnings
+    return bundle
 
 
 def write_torrent(folder: Path, source: Path, data: bytes) -> Path:

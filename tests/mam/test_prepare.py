@@ -34,13 +34,22 @@ def configure(config_file, memory_keyring, audnexus):
     return write
 
 
-@pytest.fixture
-def book(tmp_path):
-    folder = tmp_path / "Author - The Book {ASIN.B08G9PRS1K}"
+def make_book(tmp_path, name: str):
+    folder = tmp_path / name
     folder.mkdir()
     (folder / "01.mp3").write_bytes(b"\1" * 70_000)
     (folder / "02.mp3").write_bytes(b"\2" * 50_001)
     return folder
+
+
+@pytest.fixture
+def book(tmp_path):
+    return make_book(tmp_path, "Author - The Book {ASIN.B08G9PRS1K}")
+
+
+@pytest.fixture
+def plain_book(tmp_path):
+    return make_book(tmp_path, "Author - The Book")
 
 
 def test_prepare_writes_the_bundle_and_submits_nothing(book, tmp_path, configure, audnexus):
@@ -76,7 +85,28 @@ def test_prepare_writes_the_bundle_and_submits_nothing(book, tmp_path, configure
     assert len(audnexus.requests_to(f"/books/{HAIL_MARY}")) == 1
 
 
-def test_prepare_without_asin_has_no_description(book, tmp_path, configure, audnexus):
+def test_prepare_reads_the_asin_in_the_folder_name(book, tmp_path, configure, audnexus):
+    configure()
+    run = invoke("mam", "prepare", book, "-o", tmp_path / "out", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["asin"] == HAIL_MARY
+    description = (tmp_path / "out" / f"{book.name}.mam-upload" / "description.txt").read_text()
+    assert "Project Hail Mary" in description
+    assert len(audnexus.requests_to(f"/books/{HAIL_MARY}")) == 1
+
+
+def test_an_unknown_asin_in_the_name_still_makes_the_bundle(tmp_path, configure, audnexus):
+    source = make_book(tmp_path, "Author - Lost Book {ASIN.B0NOSUCH01}")
+    configure()
+    run = invoke("mam", "prepare", source, "-o", tmp_path / "out", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["asin"] is None and run.json()["description"] is None
+    assert "the ASIN B0NOSUCH01 in the name" in run.stderr and "no description.txt" in run.stderr
+    assert (tmp_path / "out" / f"{source.name}.mam-upload" / "UPLOAD.txt").exists()
+
+
+def test_prepare_without_asin_has_no_description(plain_book, tmp_path, configure, audnexus):
+    book = plain_book
     configure()
     run = invoke("mam", "prepare", book, "-o", tmp_path)
     assert run.exit_code == 0, run.stderr
@@ -89,7 +119,8 @@ def test_prepare_without_asin_has_no_description(book, tmp_path, configure, audn
     assert audnexus.log == []
 
 
-def test_existing_bundle_is_a_conflict_unless_forced(book, tmp_path, configure):
+def test_existing_bundle_is_a_conflict_unless_forced(plain_book, tmp_path, configure):
+    book = plain_book
     configure()
     assert invoke("mam", "prepare", book, "-o", tmp_path, "--asin", "B08G9PRS1K").exit_code == 0
     again = invoke("mam", "prepare", book, "-o", tmp_path)
