@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from mktint.cli.options import json_option, pass_state
@@ -59,6 +61,23 @@ def init(state: AppState) -> None:
     state.output.success(f"wrote {location}")
 
 
+def as_text(value) -> str:
+    """A value as `config set` takes it back: lists `a,b`, tables inline TOML, true/false.
+
+    `config get` and `config show` both print values this way.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(as_text(v) for v in value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {json.dumps(v)}" for k, v in value.items()) + " }" \
+            if value else "{}"
+    return str(value)
+
+
 def _effective(state: AppState) -> dict:
     loaded = state.factory.config
     return {
@@ -94,9 +113,11 @@ def show(state: AppState) -> None:
 
     def human() -> None:
         out = state.output
-        rows = [{"key": f"defaults.{k}", **v} for k, v in effective["defaults"].items()]
+        rows = [{"key": f"defaults.{k}", "value": as_text(v["value"]), "origin": v["origin"]}
+                for k, v in effective["defaults"].items()]
         for name, values in effective["services"].items():
-            rows += [{"key": f"services.{name}.{k}", **v} for k, v in values.items()]
+            rows += [{"key": f"services.{name}.{k}", "value": as_text(v["value"]), "origin": v["origin"]}
+                     for k, v in values.items()]
         status = "" if effective["exists"] else " (not created yet: built-in defaults only)"
         out.info(f"config file: {effective['path']}{status}")
         out.table(rows, [Column("key", "KEY"), Column("value", "VALUE"), Column("origin", "ORIGIN")])
@@ -116,7 +137,6 @@ def get(state: AppState, key: str) -> None:
       mktint config get services.qbittorrent.url
     """
     from mktint.core.errors import ConfigError, NotFound
-    from mktint.core.output import dumps
 
     loaded = state.factory.config
     parts = key.split(".")
@@ -133,10 +153,8 @@ def get(state: AppState, key: str) -> None:
                           hint="keys look like defaults.client or services.NAME.url")
     if state.output.json:
         state.output.print_json({"key": key, "value": value})
-    elif isinstance(value, (dict, list)):
-        state.output.line(dumps(value, indent=None))
     else:
-        state.output.line("" if value is None else str(value))
+        state.output.line(as_text(value))
 
 
 @config.command("set")
@@ -156,7 +174,7 @@ def set_(state: AppState, key: str, value: str) -> None:
 
     location = _location(state)
     stored = config_module.set_value(location, key, value)
-    state.output.success(f"{key} = {stored!r} in {location}")
+    state.output.success(f"{key} = {as_text(stored)} in {location}")
 
 
 @config.command()

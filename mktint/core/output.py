@@ -134,7 +134,7 @@ class Output:
 
         from rich.text import Text
 
-        table = Table(title=title, header_style="bold", box=None, pad_edge=False)
+        table = Table(title=title, header_style=self._bold, box=None, pad_edge=False)
         for column in columns:
             # rich narrows only wrappable columns to fit the width; an "ellipsis" column stays
             # wrappable but its cells are one-line Text, so it is cut rather than wrapped.
@@ -163,7 +163,7 @@ class Output:
         from rich.table import Table
 
         table = Table(title=title, show_header=False, box=None, pad_edge=False)
-        table.add_column(style="bold")
+        table.add_column(style=self._bold)
         table.add_column(overflow="fold")
         for key, value in pairs:
             table.add_row(key, _cell(value, None))
@@ -172,6 +172,11 @@ class Output:
     def hash(self, value: str, *, err: bool = False) -> str:
         """A torrent hash for stdout (``err``: stderr): short on a terminal, whole otherwise."""
         return short_hash(value) if (self.stderr_is_tty if err else self.stdout_is_tty) else value
+
+    @property
+    def _bold(self) -> str:
+        """Headers are bold, except with NO_COLOR/--no-color (which means no styling at all)."""
+        return "" if self.no_color else "bold"
 
     def line(self, text: str = "") -> None:
         self.stdout.write(redact.redact(text) + "\n")
@@ -226,13 +231,34 @@ class Output:
 
         columns = [rp.TextColumn("{task.description}"), rp.BarColumn()]
         if unit == "bytes":
-            columns += [rp.DownloadColumn(binary_units=True), rp.TransferSpeedColumn()]
+            columns += byte_columns()
         else:
             columns += [rp.MofNCompleteColumn()]
         columns += [rp.TimeRemainingColumn()]
         with rp.Progress(*columns, console=self.err_console, transient=True,
                          redirect_stdout=False, redirect_stderr=False) as bar:
             yield ProgressTask(bar, bar.add_task(description, total=total))
+
+
+def byte_columns() -> list:
+    """Progress columns for bytes done and speed, both in ``units.human_size``'s binary units
+    (rich's own columns would mix GiB with MB/s)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    from mktint.core.units import human_size
+
+    class Done(ProgressColumn):
+        def render(self, task) -> Text:
+            total = "?" if task.total is None else human_size(task.total)
+            return Text(f"{human_size(task.completed)}/{total}", style="progress.download")
+
+    class Speed(ProgressColumn):
+        def render(self, task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("?" if speed is None else f"{human_size(speed)}/s", style="progress.data.speed")
+
+    return [Done(), Speed()]
 
 
 class ProgressTask:

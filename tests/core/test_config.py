@@ -130,7 +130,7 @@ def test_set_on_unknown_service_asks_for_its_kind_first():
 def test_get_prints_effective_values(config_file):
     config_file('[services.home]\nkind = "qbittorrent"\ntags = ["x"]\n')
     assert invoke("config", "get", "services.red.url").stdout == "https://redacted.sh\n"
-    assert invoke("config", "get", "services.home.tags").stdout == '["x"]\n'
+    assert invoke("config", "get", "services.home.tags").stdout == 'x\n'  # as `config set` takes it
     assert invoke("config", "get", "services.home.tags", "--json").json() == {
         "key": "services.home.tags", "value": ["x"]}
     assert invoke("config", "get", "services.nope.url").exit_code == 5
