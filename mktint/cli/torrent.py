@@ -100,15 +100,20 @@ def output_paths(state, output: str | None, name: str, targets: list[str | None]
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise _write_problem(folder, e) from None
-        return [folder / f"{name}.{t}.torrent" for t in targets]
+        return [folder / file_name(name, t) for t in targets]
     if is_dir:
         if not folder.is_dir():
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise _write_problem(folder, e) from None
-        return [folder / f"{name}.torrent"]
+        return [folder / file_name(name, targets[0] if targets else None)]
     return [folder]
+
+
+def file_name(name: str, target: str | None) -> str:
+    """One rule, one target or several: ``NAME.TARGET.torrent`` for a tracker, else ``NAME.torrent``."""
+    return f"{name}.{target}.torrent" if target else f"{name}.torrent"
 
 
 CREATE_EPILOG = """\b

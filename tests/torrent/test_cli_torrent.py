@@ -166,7 +166,7 @@ def test_target_passkey_from_environment(tree, tmp_path, monkeypatch):
     monkeypatch.setenv("MKTINT_RED_PASSKEY", RED_KEY)
     run = invoke("torrent", "create", tree, "--target", "red", "-o", tmp_path, "--no-date")
     assert run.exit_code == 0, run.stderr
-    meta = Metainfo.parse((tmp_path / "Book (2020).torrent").read_bytes())
+    meta = Metainfo.parse((tmp_path / "Book (2020).red.torrent").read_bytes())
     assert (meta.source, meta.private) == ("RED", True) and RED_KEY in meta.announce
 
 
@@ -199,7 +199,7 @@ def test_mam_target_needs_announce_in_config(tree, tmp_path, config_file):
     config_file(f'[services.mam]\nannounce = "{url}"\n')
     run = invoke("torrent", "create", tree, "--target", "mam", "-o", tmp_path, "--json")
     assert run.exit_code == 0, run.stderr
-    meta = Metainfo.parse((tmp_path / "Book (2020).torrent").read_bytes())
+    meta = Metainfo.parse((tmp_path / "Book (2020).mam.torrent").read_bytes())
     assert (meta.source, meta.private, meta.announce) == ("MAM", True, url)
     assert url not in run.stdout + run.stderr
 
