@@ -76,8 +76,8 @@ def test_login_with_token_stores_in_keyring_and_status_shows_it(memory_keyring):
     assert "KEY-abc-123" not in run.stdout + run.stderr
     assert memory_keyring.get_password("mktint", "red:API_KEY") == "KEY-abc-123"
     status = invoke("auth", "status", "--json").json()
-    red = next(s for s in status["services"] if s["name"] == "red")
-    assert red["secrets"] == {"API_KEY": "keyring", "PASSKEY": None}
+    red = next(s for s in status if s["name"] == "red")
+    assert red["secrets"] == {"api_key": "keyring", "passkey": None}
     assert "KEY-abc-123" not in str(status)
 
 
@@ -88,8 +88,8 @@ def test_headless_login_lands_in_0600_file_in_a_real_process(isolated_home):
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     assert "KEY-xyz-789" in secrets.read_text()
     status = run_subprocess("auth", "status", "--json")
-    red = next(s for s in status.json()["services"] if s["name"] == "red")
-    assert red["secrets"]["API_KEY"] == "file"
+    red = next(s for s in status.json() if s["name"] == "red")
+    assert red["secrets"]["api_key"] == "file"
 
 
 def test_login_without_terminal_or_token_is_a_usage_error():
@@ -108,8 +108,8 @@ def test_status_exits_4_when_a_configured_service_lacks_its_credential(config_fi
     config_file('[services.red]\nsource = "RED"\n')
     run = invoke("auth", "status", "--json")
     assert run.exit_code == 4
-    red = next(s for s in run.json()["services"] if s["name"] == "red")
+    red = next(s for s in run.json() if s["name"] == "red")
     assert red == {"name": "red", "kind": "gazelle", "configured": True,
-                   "secrets": {"API_KEY": None, "PASSKEY": None}, "ok": False}
+                   "secrets": {"api_key": None, "passkey": None}, "ok": False}
     invoke("auth", "login", "red", "--with-token", "--no-verify", input="KEY-123456\n")
     assert invoke("auth", "status").exit_code == 0

@@ -37,8 +37,8 @@ def test_secret_lookup_without_a_reachable_keyring_does_not_import_it(isolated_h
     run = run_subprocess("auth", "status", "--json", env=no_keyring_env(isolated_home),
                          python_flags=("-X", "importtime"))
     assert run.exit_code == 0, run.stderr[-500:]
-    services = {s["name"]: s for s in json.loads(run.stdout)["services"]}
-    assert services["qbittorrent"]["secrets"]["PASSWORD"] == "file"
+    services = {s["name"]: s for s in json.loads(run.stdout)}
+    assert services["qbittorrent"]["secrets"]["password"] == "file"
     assert not imported(run) & {"keyring", "rich"}
 
 
