@@ -234,12 +234,21 @@ class MamClient(ServiceClient):
             except ValueError:
                 detail = f"HTTP {response.status_code}"
             raise AuthError(f"{self.name} rejected the mam_id cookie: {detail}", service=self.name, hint=hint)
-        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if response.status_code == 200 and content_type == "text/html":
+        if response.status_code == 200 and _is_page(response):
             # A dead session may be answered with the login page itself (Prowlarr's indexer
             # treats a non-JSON answer as a lost session too).
             raise AuthError(f"{self.name} rejected the mam_id cookie (answered with an HTML page, "
                             "not JSON: the login page)", service=self.name, hint=hint)
+
+
+def _is_page(response) -> bool:
+    """An HTML page instead of JSON. JSON labelled ``text/html`` (PHP's default) is data."""
+    try:
+        response.json()
+        return False
+    except ValueError:
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        return content_type == "text/html" or response.text.lstrip()[:1] == "<"
 
 
 def rotated_cookie(response) -> str | None:

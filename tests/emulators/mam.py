@@ -34,6 +34,8 @@ Behaviour:
   is HTTP 403 ``"Incorrect session type - not allowed this function"`` (mousehole
   docs/mam-errors.md, tests/lib/mam-test-server.ts). Every answer carries the IP/ASN/AS
   (mam.ts: "MAM returns the host IP/ASN/AS on every response (even 429/403)").
+- No public source says which ``Content-Type`` MAM gives its JSON; ``json_type`` picks it
+  (PHP's default would be ``text/html``).
 - ``/tor/upload.php`` is the manual web form: GET only; a POST is recorded (tests assert
   that nothing is ever submitted) and refused.
 
@@ -93,6 +95,8 @@ class MamHandler(QuietHandler):
             return "unknown"
 
     def send_body(self, status, body, content_type="application/json", headers=None) -> None:
+        if content_type == "application/json":
+            content_type = self.server.json_type
         rotated = getattr(self, "rotated", None)
         if rotated:
             # mousehole mam.ts reads it with getSetCookie(); Prowlarr keeps it for 30 days.
@@ -157,13 +161,13 @@ class MamHandler(QuietHandler):
 def mam_server(*, mam_id: str = VALID_MAM_ID, reject: str = "redirect", with_bytes: bool = False,
                user: dict | None = None, seedbox_ip: str | None = None,
                last_change: float | None = None, retry_after: int | None = None,
-               seedbox_allowed: bool = True) -> Iterator:
+               seedbox_allowed: bool = True, json_type: str = "application/json") -> Iterator:
     """Run the emulator; the yielded server has ``.url``, ``.seedbox_url``, ``.mam_id`` (the
     live cookie), ``.issued`` (every value ever live, first included), ``.stale`` (requests
     sent with a rotated-away value) and ``.requests`` (method, path, cookie)."""
     with serve(MamHandler, mam_id=mam_id, issued=[mam_id], stale=0, lock=threading.Lock(),
                reject=reject, with_bytes=with_bytes, user=user or USER, seedbox_ip=seedbox_ip,
                last_change=last_change, retry_after=retry_after,
-               seedbox_allowed=seedbox_allowed, requests=[]) as server:
+               seedbox_allowed=seedbox_allowed, json_type=json_type, requests=[]) as server:
         server.seedbox_url = server.url + "/json/dynamicSeedbox.php"
         yield server

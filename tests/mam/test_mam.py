@@ -43,6 +43,13 @@ def test_status_json_parses_human_sizes_and_keeps_the_raw_strings(mam):
     assert VALID_MAM_ID not in run.stdout + run.stderr
 
 
+def test_json_labelled_as_html_is_still_data(mam):
+    mam(json_type="text/html; charset=UTF-8")
+    run = invoke("mam", "status", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["username"] == "mouse"
+
+
 def test_status_prefers_exact_byte_counts(mam):
     mam(with_bytes=True)
     data = invoke("mam", "status", "--json").json()
