@@ -288,30 +288,58 @@ def field_for(raw: dict[str, Any], dotted: str) -> tuple[list[str], Field]:
 
 
 def set_value(location: Path, dotted: str, text: str) -> Any:
-    """Set one key in the file, keep every other key, validate, and write atomically."""
+    """Set one key in the file, validate, and write atomically.
+
+    The file is edited as a tomlkit document, so its comments, order and layout (the
+    commented starter file of `config init`) survive; a new table goes at the end.
+    """
+    import tomlkit
+
     raw = _read_raw(location)
     parts, spec = field_for(raw, dotted)
     value = parse_value(dotted, text, spec)
-    node = raw
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
-    validate(raw, location)
-    write(location, raw)
+    document = _read_document(location)
+    node = document
+    for depth, part in enumerate(parts[:-1]):
+        if part not in node:  # `services` holds only sub-tables: a super table, no [services] line
+            node[part] = tomlkit.table(is_super_table=depth == 0 and part == "services")
+        node = node[part]
+    if isinstance(value, dict):
+        inline = tomlkit.inline_table()
+        inline.update(value)
+        node[parts[-1]] = inline
+    else:
+        node[parts[-1]] = value
+    _write_document(location, document)
     return value
 
 
 def unset_value(location: Path, dotted: str) -> None:
     raw = _read_raw(location)
     parts, _ = field_for(raw, dotted)
-    node = raw
+    document = _read_document(location)
+    node = document
     for part in parts[:-1]:
         node = node.get(part, {})
     if parts[-1] not in node:
         raise NotFound(f"{dotted} is not set in {location}")
     del node[parts[-1]]
-    validate(raw, location)
-    write(location, raw)
+    _write_document(location, document)
+
+
+def _read_document(location: Path):
+    """The file as a tomlkit document (comments and layout kept); already checked by parse()."""
+    import tomlkit
+
+    return tomlkit.parse(location.read_text(encoding="utf-8") if location.exists() else "")
+
+
+def _write_document(location: Path, document) -> None:
+    import tomlkit
+
+    validate(document.unwrap(), location)
+    location.parent.mkdir(parents=True, exist_ok=True)
+    paths.atomic_write(location, tomlkit.dumps(document), mode=0o644)
 
 
 def _read_raw(location: Path) -> dict[str, Any]:
