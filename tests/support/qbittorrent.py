@@ -64,7 +64,7 @@ Session\\DHTEnabled=false
 Session\\LSDEnabled=false
 Session\\PeXEnabled=false
 Session\\AnonymousModeEnabled=true
-
+{bittorrent}
 [Network]
 PortForwardingEnabled=false
 
@@ -120,7 +120,8 @@ exec chroot "$root" env -i PATH=/usr/bin:/bin HOME=/tmp QT_QPA_PLATFORM=offscree
 
 
 class QbtServer:
-    def __init__(self, root: Path, version: str = DEFAULT_VERSION, share: Path | None = None):
+    def __init__(self, root: Path, version: str = DEFAULT_VERSION, share: Path | None = None,
+                 bittorrent: dict[str, str] | None = None):
         reason = unavailable(version)
         if reason:
             pytest.skip(reason)
@@ -134,6 +135,7 @@ class QbtServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.bittorrent = bittorrent or {}  # extra [BitTorrent] keys, e.g. Session\\InterfaceAddress
         if version != "4.5.2" and Path("/tmp") not in self.share.parents:
             pytest.skip(f"qBittorrent {version} shares test folders under /tmp only; {self.share} is not")
 
@@ -153,7 +155,9 @@ class QbtServer:
         self.downloads.mkdir(parents=True, exist_ok=True)
         config.write_text(CONFIG.format(port=self.port, torrent_port=free_port(),
                                         downloads=self.downloads, username=USERNAME,
-                                        password_hash=password_hash(PASSWORD)))
+                                        password_hash=password_hash(PASSWORD),
+                                        bittorrent="".join(f"{k}={v}\n" for k, v in
+                                                           self.bittorrent.items())))
 
     def _command(self) -> list[str]:
         args = [f"--profile={self.profile}", f"--webui-port={self.port}"]
@@ -202,12 +206,14 @@ class QbtServer:
 
 
 @contextlib.contextmanager
-def running_server(root: Path, version: str = DEFAULT_VERSION, share: Path | None = None) -> Iterator[QbtServer]:
+def running_server(root: Path, version: str = DEFAULT_VERSION, share: Path | None = None,
+                   bittorrent: dict[str, str] | None = None) -> Iterator[QbtServer]:
     """A server with its profile under ``root``, started now and stopped at the end.
 
     ``share``: the folder a 5.x server sees at the same path (default ``root``'s parent).
+    ``bittorrent``: extra ``[BitTorrent]`` keys of qBittorrent.conf.
     """
-    server = QbtServer(root, version, share)
+    server = QbtServer(root, version, share, bittorrent)
     try:
         server.start()
         yield server
