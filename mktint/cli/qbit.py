@@ -111,6 +111,52 @@ def _pct(value) -> str:
     return f"{value * 100:.1f}%"
 
 
+dry_run_option = click.option("--dry-run", is_flag=True, help="Only print what would change.")
+
+
+def _changes(torrents: list[dict], change) -> list[dict]:
+    """``{hash, name, from, to}`` for each torrent ``change(t)`` would alter; it answers
+    ``(before, after)``, or None when the torrent is already as asked."""
+    rows = []
+    for t in torrents:
+        answer = change(t)
+        if answer is not None:
+            rows.append({"hash": t["hash"], "name": t["name"], "from": answer[0], "to": answer[1]})
+    return rows
+
+
+def _show_changes(out, changes: list[dict], summary: str, dry_run: bool) -> None:
+    """A dry run lists every change (a table on a terminal, hash/name/from/to lines piped)."""
+    from mktint.core.output import Column, short_hash
+
+    if dry_run:
+        out.table(changes, [Column("hash", "HASH", short_hash, fit="keep"),
+                            Column("name", "NAME", fit="ellipsis"), Column("from", "NOW"),
+                            Column("to", "AFTER")])
+    out.success(summary)
+
+
+def _is_stopped(t: dict) -> bool:
+    from mktint.services.qbittorrent.sync import matches_filter
+
+    return matches_filter("stopped", t)
+
+
+def _held_back(out, torrents: list[dict], named: set[str], tag: str | None) -> tuple[list[dict], list[dict]]:
+    """Bulk start leaves torrents tagged mam-pending (publish added them stopped until their
+    MAM upload is done) alone, unless named by hash on the command line or by --tag."""
+    from mktint.workflows.publish import MAM_PENDING_TAG
+
+    if tag == MAM_PENDING_TAG:
+        return torrents, []
+    held = [t for t in torrents if MAM_PENDING_TAG in t["tags"] and t["hash"] not in named]
+    if held:
+        out.warn(f"left {len(held)} torrent(s) tagged {MAM_PENDING_TAG} alone (their MAM upload "
+                 "is not done); name them by hash to start them: "
+                 + ", ".join(f"{out.hash(t['hash'], err=True)} {t['name']}" for t in held))
+    return [t for t in torrents if t not in held], held
+
+
 @click.group()
 @service_opt
 def qbit() -> None:
@@ -278,24 +324,47 @@ def add(state: AppState, sources, save_path, category, tags, stopped, skip_check
         raise click.exceptions.Exit(EXIT_FAILED)
 
 
+# start/stop: how each torrent would change (None: already so), and the word for "already".
+STATE_CHANGES = {
+    "start": (lambda t: (t["state"], "running") if _is_stopped(t) else None, "running"),
+    "stop": (lambda t: None if _is_stopped(t) else (t["state"], "stopped"), "stopped"),
+}
+
+
 def _action(name: str, done: str, help_line: str, example: str):
-    @qbit.command(name, help=f"{help_line}\n\n\b\nExamples:\n  {example}\n")
-    @service_opt
-    @selection
-    @json_option
-    @pass_state
-    def command(state: AppState, hashes, state_filter, category, tag, select_all) -> None:
+    def command(state: AppState, hashes, state_filter, category, tag, select_all, dry_run=False) -> None:
         client = client_of(state)
-        torrents = select(client, hashes, state_filter, category, tag, select_all)
-        getattr(client, name)([t["hash"] for t in torrents])
         out = state.output
+        torrents, named = selected(client, hashes, state_filter, category, tag, select_all)
+        held = []
+        if name == "start":
+            torrents, held = _held_back(out, torrents, named, tag)
         result = {"action": name, "count": len(torrents), "torrents": _brief(torrents)}
-        out.emit(result, lambda: out.success(f"{done} {len(torrents)} torrent(s)"))
+        if name not in STATE_CHANGES:
+            getattr(client, name)([t["hash"] for t in torrents])
+            out.emit(result, lambda: out.success(f"{done} {len(torrents)} torrent(s)"))
+            return
+        change, already = STATE_CHANGES[name]
+        changes = _changes(torrents, change)
+        if not dry_run:
+            getattr(client, name)([t["hash"] for t in torrents])
+        result.update(dry_run=dry_run, changes=changes, skipped=_brief(held))
+        rest = len(torrents) - len(changes)
+        summary = (f"would {name} {len(changes)} of {len(torrents)} torrent(s)" if dry_run
+                   else f"{done} {len(torrents)} torrent(s)") + (f" ({rest} already {already})" if rest else "")
+        out.emit(result, lambda: _show_changes(out, changes, summary, dry_run))
 
-    return command
+    command = selection(json_option(pass_state(command)))
+    if name in STATE_CHANGES:
+        command = dry_run_option(command)
+    return qbit.command(name, help=f"{help_line}\n\n\b\nExamples:\n  {example}\n")(service_opt(command))
 
 
-start = _action("start", "started", "Start (resume) torrents.", "mktint qbit start --filter stopped --category audiobooks")
+start = _action("start", "started",
+               "Start (resume) torrents.\n\nTorrents tagged mam-pending (added stopped by publish until "
+               "their MAM upload is done) are left alone unless named by hash on the command line "
+               "or selected with --tag mam-pending.",
+               "mktint qbit start --filter stopped --category audiobooks --dry-run")
 stop = _action("stop", "stopped", "Stop (pause) torrents.", "mktint qbit stop 0123456789abcdef0123456789abcdef01234567")
 recheck = _action("recheck", "asked to recheck", "Hash-check torrents' data again.",
                   "mktint qbit list --filter errored --json | jq -r '.[].hash' | mktint qbit recheck -")
@@ -306,31 +375,47 @@ reannounce = _action("reannounce", "reannounced", "Announce torrents to their tr
 @qbit.command()
 @service_opt
 @selection
-@click.option("--delete-files", is_flag=True, help="Also delete the downloaded data.")
+@click.option("--delete-files", is_flag=True, help="Also delete the downloaded data (asks first).")
+@click.option("-y", "--yes", is_flag=True, help="Delete files without asking (needed without a terminal).")
 @click.option("--dry-run", is_flag=True, help="Only print what would be removed.")
 @json_option
 @pass_state
-def remove(state: AppState, hashes, state_filter, category, tag, select_all, delete_files, dry_run) -> None:
+def remove(state: AppState, hashes, state_filter, category, tag, select_all, delete_files, yes,
+           dry_run) -> None:
     """Remove torrents (their data too with --delete-files).
 
-    Refuses when no torrent is named; every torrent only with --all.
+    Refuses when no torrent is named; every torrent only with --all. With --delete-files
+    it lists what goes and asks on a terminal; without one it needs --yes.
 
     \b
     Examples:
       mktint qbit remove 0123456789abcdef0123456789abcdef01234567
       mktint qbit remove --filter errored --category audiobooks --dry-run
+      mktint qbit remove decd147c --delete-files --yes
     """
+    import posixpath
+
+    from mktint.core.errors import EXIT_FAILED
+
     client = client_of(state)
+    out = state.output
     torrents = select(client, hashes, state_filter, category, tag, select_all)
+    if delete_files and not dry_run and torrents and not yes:
+        for t in torrents:  # content_path is relative to save_path while 4.5.2 checks resume data
+            where = posixpath.join(t["save_path"] or "", t["content_path"] or t["name"])
+            out.info(f"  {out.hash(t['hash'], err=True)}  {human_size(t['size'] or 0):>10}  {where}")
+        total = human_size(sum(t["size"] or 0 for t in torrents))
+        if not out.confirm(f"Remove {len(torrents)} torrent(s) and delete their files ({total})?"):
+            out.info("nothing removed")
+            raise click.exceptions.Exit(EXIT_FAILED)
     if not dry_run:
         client.remove([t["hash"] for t in torrents], delete_files=delete_files)
-    out = state.output
     result = {"dry_run": dry_run, "delete_files": delete_files, "count": len(torrents),
               "torrents": _brief(torrents)}
 
     def human() -> None:
         for t in torrents:
-            out.line(f"{t['hash']}\t{t['name']}")
+            out.line(f"{out.hash(t['hash'])}\t{t['name']}")
         verb = "would remove" if dry_run else "removed"
         out.success(f"{verb} {len(torrents)} torrent(s)" + (" and their files" if delete_files else ""))
 
@@ -341,21 +426,32 @@ def remove(state: AppState, hashes, state_filter, category, tag, select_all, del
 @service_opt
 @click.argument("category_name", metavar="CATEGORY", shell_complete=complete_category)
 @selection
+@dry_run_option
 @json_option
 @pass_state
-def set_category(state: AppState, category_name, hashes, state_filter, category, tag, select_all) -> None:
+def set_category(state: AppState, category_name, hashes, state_filter, category, tag, select_all,
+                 dry_run) -> None:
     """Put torrents in CATEGORY ('' removes their category).
 
     \b
-    Example:
+    Examples:
       mktint qbit set-category audiobooks --tag mktint
+      mktint qbit set-category audiobooks --filter seeding --dry-run
     """
     client = client_of(state)
     torrents = select(client, hashes, state_filter, category, tag, select_all)
-    client.set_category([t["hash"] for t in torrents], category_name)
+    changes = _changes(torrents, lambda t: (t["category"], category_name)
+                       if t["category"] != category_name else None)
+    if not dry_run:
+        client.set_category([t["hash"] for t in torrents], category_name)
     out = state.output
-    out.emit({"category": category_name, "count": len(torrents), "torrents": _brief(torrents)},
-             lambda: out.success(f"{len(torrents)} torrent(s) now in category {category_name!r}"))
+    rest = len(torrents) - len(changes)
+    summary = (f"would move {len(changes)} of {len(torrents)} torrent(s) to category {category_name!r}"
+               if dry_run else f"{len(torrents)} torrent(s) now in category {category_name!r}")
+    out.emit({"category": category_name, "dry_run": dry_run, "count": len(torrents),
+              "torrents": _brief(torrents), "changes": changes},
+             lambda: _show_changes(out, changes, summary + (f" ({rest} already there)" if rest else ""),
+                                   dry_run))
 
 
 @qbit.group("torrent-tag")
@@ -372,21 +468,36 @@ def _split_tags(text: str) -> list[str]:
     return tags
 
 
+# torrent-tag add/remove: the tags a torrent would have after, or None when unchanged.
+TAG_CHANGES = {
+    "add": lambda have, tags: have + [t for t in tags if t not in have],
+    "remove": lambda have, tags: [t for t in have if t not in tags],
+}
+
+
 def _tagging(name: str, method: str, done: str, help_line: str, example: str):
-    @torrent_tag.command(name, help=f"{help_line}\n\n\b\nExample:\n  {example}\n")
+    @torrent_tag.command(name, help=f"{help_line}\n\n\b\nExamples:\n  {example}\n  {example} --dry-run\n")
     @service_opt
     @click.argument("tags", metavar="TAGS", shell_complete=complete_tag_list)
     @selection
+    @dry_run_option
     @json_option
     @pass_state
-    def command(state: AppState, tags, hashes, state_filter, category, tag, select_all) -> None:
+    def command(state: AppState, tags, hashes, state_filter, category, tag, select_all, dry_run) -> None:
         tag_list = _split_tags(tags)
         client = client_of(state)
         torrents = select(client, hashes, state_filter, category, tag, select_all)
-        getattr(client, method)([t["hash"] for t in torrents], tag_list)
+        after = TAG_CHANGES[name]
+        changes = _changes(torrents, lambda t: (t["tags"], after(t["tags"], tag_list))
+                           if after(t["tags"], tag_list) != t["tags"] else None)
+        if not dry_run:
+            getattr(client, method)([t["hash"] for t in torrents], tag_list)
         out = state.output
-        out.emit({"action": name, "tags": tag_list, "count": len(torrents), "torrents": _brief(torrents)},
-                 lambda: out.success(f"{done} {', '.join(tag_list)}: {len(torrents)} torrent(s)"))
+        summary = (f"would change the tags of {len(changes)} of {len(torrents)} torrent(s)" if dry_run
+                   else f"{done} {', '.join(tag_list)}: {len(torrents)} torrent(s)")
+        out.emit({"action": name, "tags": tag_list, "dry_run": dry_run, "count": len(torrents),
+                  "torrents": _brief(torrents), "changes": changes},
+                 lambda: _show_changes(out, changes, summary, dry_run))
 
     return command
 
@@ -464,7 +575,7 @@ def tracker_list(state: AppState, infohash: str) -> None:
 @click.option("--old", "old_url", required=True, metavar="URL", help="Tracker URL to replace (exact).")
 @click.option("--new", "new_url", required=True, metavar="URL", help="Tracker URL to put in its place.")
 @selection
-@click.option("--dry-run", is_flag=True, help="Only print which torrents would change.")
+@dry_run_option
 @json_option
 @pass_state
 def tracker_replace(state: AppState, old_url, new_url, hashes, state_filter, category, tag,
@@ -478,22 +589,29 @@ def tracker_replace(state: AppState, old_url, new_url, hashes, state_filter, cat
       mktint qbit tracker replace --old https://t.example/OLD/announce --new https://t.example/NEW/announce
       mktint qbit tracker replace --old URL1 --new URL2 --tag red --dry-run
     """
+    from mktint.core import redact
     from mktint.core.errors import UsageError
 
     if old_url == new_url:
         raise UsageError("--old and --new are the same URL")
+    redact.register_url_secrets(old_url)  # passkeys: masked in every output
+    redact.register_url_secrets(new_url)
     client = client_of(state)
     torrents = select(client, hashes, state_filter, category, tag, select_all, default_all=True)
-    changed = client.replace_tracker(old_url, new_url, [t["hash"] for t in torrents], dry_run=dry_run)
+    rows = client.replace_tracker(old_url, new_url, [t["hash"] for t in torrents], dry_run=dry_run)
+    changes = [{"hash": r["hash"], "name": r["name"], "from": old_url, "to": new_url}
+               for r in rows if not r["message"]]
     out = state.output
 
     def human() -> None:
-        for row in changed:
-            out.line(f"{row['hash']}\t{row['name']}")
+        for row in rows:
+            if row["message"]:
+                out.warn(f"{out.hash(row['hash'], err=True)} {row['name']}: {row['message']}")
         verb = "would change" if dry_run else "changed"
-        out.success(f"{verb} {len(changed)} of {len(torrents)} torrent(s)")
+        _show_changes(out, changes, f"{verb} {len(changes)} of {len(torrents)} torrent(s)", dry_run)
 
-    out.emit({"dry_run": dry_run, "checked": len(torrents), "count": len(changed), "torrents": changed}, human)
+    out.emit({"dry_run": dry_run, "checked": len(torrents), "count": len(changes), "torrents": rows,
+              "changes": changes}, human)
 
 
 # -- categories ----------------------------------------------------------------------------

@@ -77,8 +77,11 @@ def test_stop_and_start_and_the_paused_filter_on_every_version(qb, tmp_path):
     infohash, _ = added(tmp_path)
     run = invoke("qbit", "stop", infohash, "--json")
     assert run.exit_code == 0, run.stderr
-    assert run.json() == {"action": "stop", "count": 1,
-                          "torrents": [{"hash": infohash, "name": one(infohash)["name"]}]}
+    name = one(infohash)["name"]
+    assert run.json() == {"action": "stop", "count": 1, "torrents": [{"hash": infohash, "name": name}],
+                          "dry_run": False, "skipped": [],
+                          "changes": [{"hash": infohash, "name": name, "from": run.json()["changes"][0]["from"],
+                                       "to": "stopped"}]}
     assert wait_for(infohash, lambda t: t["state"].startswith("stopped"))["state"].startswith("stopped")
     stopped = invoke("qbit", "list", "--filter", "stopped", "--json").json()
     assert infohash in [t["hash"] for t in stopped]
@@ -154,7 +157,7 @@ def test_remove_refuses_without_selection_and_dry_run_keeps_torrents(qb, tmp_pat
     assert run.exit_code == 0
     assert run.json()["dry_run"] is True and [t["hash"] for t in run.json()["torrents"]] == [infohash]
     assert one(infohash)["hash"] == infohash
-    run = invoke("qbit", "remove", infohash, "--delete-files", "--json")
+    run = invoke("qbit", "remove", infohash, "--delete-files", "--yes", "--json")
     assert run.exit_code == 0 and run.json()["count"] == 1
     assert infohash not in [t["hash"] for t in invoke("qbit", "list", "--json").json()]
 
