@@ -278,7 +278,7 @@ def test_remote_commands(world, tmp_path, mp3_64k):
     run_json("qbit watch", "--count", "1", "--interval", "0.1")
     run_json("qbit prefs get", "save_path", "dht")
     run_json("qbit prefs set", "dht=false")
-    run_json("qbit remove", infohash, "--delete-files")
+    run_json("qbit remove", infohash, "--delete-files", "--yes")
     run_json("qbit category remove", category)
 
     from tests.qbit.test_live_more import FeedHandler

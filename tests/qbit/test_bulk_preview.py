@@ -58,7 +58,7 @@ def test_delete_files_without_a_terminal_needs_yes(qb, tmp_path):
     assert run.exit_code == 2
     assert "--yes" in run.error_json()["hint"]
     assert listed(infohash)
-    # removing without deleting files does not ask
+    # --yes confirms without a terminal
     run = invoke("qbit", "remove", infohash, "--delete-files", "--yes", "--json")
     assert run.exit_code == 0 and run.json()["count"] == 1
     assert not listed(infohash)
