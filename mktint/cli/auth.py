@@ -40,13 +40,14 @@ def _secret_name(kind, secret: str | None) -> str:
     return secret
 
 
-def _read_secret(secret: str, with_token: bool) -> str:
+def _read_secret(secret: str, with_token: bool, note: str | None = None) -> str:
     from mktint.core.errors import UsageError
 
     if with_token:
         value = sys.stdin.readline().strip()
     elif sys.stdin.isatty():
-        value = click.prompt(f"{secret}", hide_input=True, err=True).strip()
+        prompt = f"{note}; the right {secret}" if note else secret
+        value = click.prompt(prompt, hide_input=True, err=True).strip()
     else:
         raise UsageError("no terminal to ask for the secret on",
                          hint="pipe it in with --with-token: printf '%s\\n' \"$KEY\" | mktint auth login ...")
@@ -61,9 +62,13 @@ def _read_secret(secret: str, with_token: bool) -> str:
 @click.option("--secret", metavar="NAME",
               help="Which secret: PASSWORD or API_KEY (qbittorrent), API_KEY or PASSKEY (gazelle), MAM_ID or PASSKEY (mam).")
 @click.option("--no-verify", is_flag=True, help="Store without asking the service to confirm it.")
+@click.option("--force", is_flag=True,
+              help="Send the secret even if the service rejected this very value before (qBittorrent "
+                   "bans the IP after 5 failed logins).")
 @json_option
 @pass_state
-def login(state: AppState, service: str, with_token: bool, secret: str | None, no_verify: bool) -> None:
+def login(state: AppState, service: str, with_token: bool, secret: str | None, no_verify: bool,
+          force: bool) -> None:
     """Store a credential for SERVICE after the service confirms it.
 
     \b
@@ -79,12 +84,14 @@ def login(state: AppState, service: str, with_token: bool, secret: str | None, n
     factory, out = state.factory, state.output
     service_config = factory.service_config(service)
     secret_name = _secret_name(KINDS[service_config.kind], secret)
-    value = _read_secret(secret_name, with_token)
+    client = None if no_verify else factory.service(service)
+    value = _read_secret(secret_name, with_token, client and client.rejected_secret_note(secret_name))
     redact.register(value)
 
-    account, verified, client = None, False, None
-    if not no_verify:
-        client = factory.service(service)
+    account, verified = None, False
+    if client:
+        if force:
+            client.forget_rejected_secret(secret_name)
         try:
             account = client.confirm_credential(secret_name, value)
             verified = True

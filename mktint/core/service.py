@@ -31,6 +31,14 @@ class ServiceClient(HttpClient):
     def require_secret(self, secret: str) -> str:
         return self.credentials.require(self.name, secret)
 
+    def rejected_secret_note(self, secret: str) -> str | None:
+        """Why a new value of ``secret`` is being asked for, when the service remembers
+        rejecting the last one (qBittorrent does), else None. Shown by `auth login`."""
+        return None
+
+    def forget_rejected_secret(self, secret: str) -> None:
+        """`auth login --force`: forget a remembered rejection, so the value is sent again."""
+
     def store_credential(self, secret: str, value: str) -> str:
         """Store a secret after :meth:`confirm_credential`; returns where it went.
 

@@ -112,3 +112,91 @@ def test_auth_login_checks_again_after_a_remembered_failure(qbittorrent_each_fre
     assert run.exit_code == 0, run.stderr
     assert not (paths.state_dir() / "qbittorrent" / "qb.failed-login.json").exists()
     assert invoke("qbit", "list").exit_code == 0
+
+
+# -- issue 21: one login per server across processes, recorded before it is sent ----------
+
+def server_logins(server, outcome: str = "failure") -> int:
+    """Logins the server logged ("failure" or "success"), read from its own log/main with
+    the right password (that login itself is not counted)."""
+    import requests
+
+    session = requests.Session()
+    answer = session.post(f"{server.url}/api/v2/auth/login", data={"username": "admin", "password": PASSWORD},
+                          timeout=10)
+    assert answer.status_code in (200, 204) and answer.text.strip() in ("Ok.", ""), \
+        f"the right password was refused (banned?): {answer.status_code} {answer.text!r}"
+    log = session.get(f"{server.url}/api/v2/log/main", timeout=10).json()
+    return sum(1 for entry in log if f"login {outcome}" in entry["message"]) - (outcome == "success")
+
+
+def login_failures(server) -> int:
+    return server_logins(server, "failure")
+
+
+def parallel_runs(password: str, count: int = 10) -> list[tuple[int, str]]:
+    """``count`` concurrent `python -m mktint qbit list --json` processes; (exit code, stderr) each."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.cli import REPO
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MKTINT_QB_PASSWORD": password}
+    runs = [subprocess.Popen([sys.executable, "-m", "mktint", "qbit", "list", "--json"], cwd=REPO, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for _ in range(count)]
+    results = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
+    for run in runs:
+        run.stderr.close()
+    return results
+
+
+def test_ten_parallel_runs_with_the_right_password_log_in_once(qbittorrent_each_fresh, config_file):
+    write_qbit_config(config_file, qbittorrent_each_fresh)
+    results = parallel_runs(PASSWORD)
+    assert [code for code, _ in results] == [0] * 10, results
+    assert server_logins(qbittorrent_each_fresh, "success") == 1  # the others took its session
+
+
+def test_ten_parallel_runs_with_a_wrong_password_send_one_login(qbittorrent_each_fresh, config_file):
+    write_qbit_config(config_file, qbittorrent_each_fresh)
+    results = parallel_runs("wrong-password")
+    assert [code for code, _ in results] == [4] * 10, results
+    assert sum("rejected the user name or password" in err for _, err in results) == 1
+    assert sum("rejected this password last time" in err for _, err in results) == 9
+    assert login_failures(qbittorrent_each_fresh) == 1
+
+
+def test_a_full_state_disk_sends_no_login(qbittorrent_each_fresh, config_file, monkeypatch, tmp_path):
+    from tests.support.fulldisk import full_tmpfs
+
+    write_qbit_config(config_file, qbittorrent_each_fresh)
+    monkeypatch.setenv("MKTINT_QB_PASSWORD", "wrong-password")
+    with full_tmpfs(tmp_path / "state") as state:
+        monkeypatch.setenv("XDG_STATE_HOME", str(state))
+        for _ in range(6):
+            run = invoke("qbit", "list", "--json")
+            assert run.exit_code == 1, run.stderr
+            message = run.error_json()["message"]
+            assert "not logging in" in message and "No space left on device" in message
+    assert login_failures(qbittorrent_each_fresh) == 0
+
+
+def test_auth_login_does_not_resend_a_rejected_password_without_force(qbittorrent_each_fresh, config_file,
+                                                                      caplog):
+    write_qbit_config(config_file, qbittorrent_each_fresh)
+    run, logins, _ = traced(caplog, "auth", "login", "qb", "--with-token", "--json", input="wrong-password\n")
+    assert run.exit_code == 4 and logins == 1
+    for _ in range(3):
+        run, logins, _ = traced(caplog, "auth", "login", "qb", "--with-token", "--json", input="wrong-password\n")
+        assert run.exit_code == 4 and logins == 0
+        error = run.error_json()
+        assert "rejected this password last time" in error["message"]
+    assert "--force" in run.stderr
+    run, logins, _ = traced(caplog, "auth", "login", "qb", "--with-token", "--force", "--json",
+                            input="wrong-password\n")
+    assert run.exit_code == 4 and logins == 1
+    run, logins, _ = traced(caplog, "auth", "login", "qb", "--with-token", "--json", input=f"{PASSWORD}\n")
+    assert run.exit_code == 0 and logins == 1, run.stderr
+    assert login_failures(qbittorrent_each_fresh) == 2

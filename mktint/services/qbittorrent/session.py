@@ -8,6 +8,11 @@ Rules (REFERENCE.md §1):
   runs too: after a rejected password, later runs refuse to try the *same* password again
   (a salted HMAC of it is kept, 0600, never the password) until `mktint auth login`
   confirms a password or another one is configured — a cron job cannot ban the IP.
+- Logins to one service are one at a time across processes (a ``flock`` on
+  ``<state>/qbittorrent/<service>.login.lock`` around check → record → send → result):
+  a run that waited first takes the session the other one cached, or sees its rejection
+  and sends nothing. The attempt is recorded *before* it is sent; if it cannot be
+  recorded (a full or read-only disk) nothing is sent (issue 21).
 - A 401 is the Host-header/CSRF check (it runs before anything else), never an expired
   session: no re-login. On auth/login a 401 is a rejected password only from 5.2 — and
   only if an unauthenticated ``app/webapiVersion`` is then answered 403 (needs login),
@@ -20,17 +25,20 @@ Rules (REFERENCE.md §1):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 from pathlib import Path
+from typing import Iterator
 
 import requests
 
 from mktint.core import paths, redact
-from mktint.core.errors import AuthError, NotFound, ProtocolError, TemporaryError
+from mktint.core.errors import AuthError, NotFound, OperationFailed, ProtocolError, TemporaryError
 from mktint.core.service import ServiceClient
 from mktint.services.qbittorrent import vocab
 
@@ -53,6 +61,10 @@ def succeeded(response: requests.Response) -> bool:
     return 200 <= response.status_code < 300
 
 
+class _Rejected(AuthError):
+    """qBittorrent judged the user name or password wrong."""
+
+
 class QBittorrentSession(ServiceClient):
     rate = None  # a local WebUI; no published limit
 
@@ -60,6 +72,7 @@ class QBittorrentSession(ServiceClient):
         super().__init__(config, credentials)
         self._webapi: vocab.Version | None = None
         self._cookies_loaded = False
+        self._cookies_seen: str | None = None  # the cookie cache as this process last read it
         self._logged_in = False  # a login was made by this process
 
     # -- credentials -----------------------------------------------------------------------
@@ -86,7 +99,8 @@ class QBittorrentSession(ServiceClient):
             return
         self._cookies_loaded = True
         try:
-            cached = json.loads(self.cookie_path.read_text())
+            self._cookies_seen = self.cookie_path.read_text()
+            cached = json.loads(self._cookies_seen)
         except (OSError, ValueError):
             return
         if not isinstance(cached, dict) or cached.get("url") != self.base_url:
@@ -104,9 +118,29 @@ class QBittorrentSession(ServiceClient):
                    for c in self.session.cookies]
         for c in cookies:
             redact.register(c["value"])
-        paths.ensure_private_dir(self.cookie_path.parent)
-        paths.atomic_write(self.cookie_path, json.dumps({"url": self.base_url, "cookies": cookies}),
-                           mode=0o600)
+        text = json.dumps({"url": self.base_url, "cookies": cookies})
+        try:
+            paths.ensure_private_dir(self.cookie_path.parent)
+            paths.atomic_write(self.cookie_path, text, mode=0o600)
+        except OSError as e:  # the next run logs in again; a good login never gets anyone banned
+            log.warning("%s: could not cache the session in %s: %s", self.name, self.cookie_path,
+                        e.strerror or e)
+            return
+        self._cookies_seen = text
+
+    def _cookies_changed(self) -> bool:
+        """Whether another run cached a new session since this one read the cache; if so
+        it is taken."""
+        try:
+            text = self.cookie_path.read_text()
+        except OSError:
+            return False
+        if text == self._cookies_seen:
+            return False
+        self._cookies_loaded = False
+        self.session.cookies.clear()
+        self._load_cookies()
+        return len(self.session.cookies) > 0
 
     def _drop_cookies(self) -> None:
         self.session.cookies.clear()
@@ -125,19 +159,42 @@ class QBittorrentSession(ServiceClient):
         message = f"{self.base_url}\0{self.username}\0{password}".encode()
         return hmac.new(bytes.fromhex(salt), message, hashlib.sha256).hexdigest()
 
-    def _failed_before(self, password: str) -> bool:
+    def _failed_before(self, password: str) -> str | None:
+        """Why ``password`` must not be sent again ("rejected" or "unfinished"), or None."""
         try:
             marker = json.loads(self.failed_login_path.read_text())
-            return hmac.compare_digest(marker["fingerprint"], self._fingerprint(password, marker["salt"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
+            if hmac.compare_digest(marker["fingerprint"], self._fingerprint(password, marker["salt"])):
+                return "unfinished" if marker.get("result") == "sent" else "rejected"
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        return None
 
-    def _remember_failure(self, password: str) -> None:
+    def _write_marker(self, password: str, result: str) -> None:
         salt = secrets.token_hex(16)
         paths.ensure_private_dir(self.failed_login_path.parent)
         paths.atomic_write(self.failed_login_path,
-                           json.dumps({"salt": salt, "fingerprint": self._fingerprint(password, salt)}),
+                           json.dumps({"salt": salt, "fingerprint": self._fingerprint(password, salt),
+                                       "result": result}),
                            mode=0o600)
+
+    def _record_attempt(self, password: str) -> None:
+        """Written before auth/login is sent; a run that dies mid-login leaves it behind, and
+        the next run does not send that password blind. Unwritable: nothing is sent."""
+        try:
+            self._write_marker(password, "sent")
+        except OSError as e:
+            raise OperationFailed(
+                f"{self.name}: not logging in: cannot record the login attempt in "
+                f"{self.failed_login_path.parent}: {e.strerror or e}", service=self.name,
+                hint="free space in (or fix the rights of) mktint's state folder; every login is "
+                     "recorded before it is sent so that repeated or parallel runs cannot get the IP "
+                     "banned") from None
+
+    def _remember_failure(self, password: str) -> None:
+        try:
+            self._write_marker(password, "rejected")
+        except OSError:
+            pass  # the attempt recorded before sending still blocks this password
 
     def _forget_failure(self) -> None:
         try:
@@ -147,8 +204,61 @@ class QBittorrentSession(ServiceClient):
 
     # -- login -----------------------------------------------------------------------------
 
-    def _login(self, password: str) -> None:
-        """One POST auth/login. Never retried; failures raise AuthError."""
+    @property
+    def login_lock_path(self) -> Path:
+        return paths.state_dir() / "qbittorrent" / f"{self.name}.login.lock"
+
+    @contextlib.contextmanager
+    def _login_lock(self) -> Iterator[None]:
+        """One login to this service at a time, across processes."""
+        import fcntl
+
+        try:
+            paths.ensure_private_dir(self.login_lock_path.parent)
+            fd = os.open(self.login_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise OperationFailed(f"{self.name}: not logging in: cannot open the login lock "
+                                  f"{self.login_lock_path}: {e.strerror or e}", service=self.name,
+                                  hint="check mktint's state folder (space and rights)") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _refuse_if_failed_before(self, password: str, hint: str | None = None) -> None:
+        reason = self._failed_before(password)
+        if reason is None:
+            return
+        what = ("qBittorrent rejected this password last time" if reason == "rejected" else
+                "a login with this password did not finish last time (its result is unknown)")
+        raise AuthError(f"{self.name}: not logging in: {what}", service=self.name,
+                        hint=hint or f"store the right password with `mktint auth login {self.name}` "
+                                     "(it is checked once); repeated failed logins get the IP banned "
+                                     "for an hour")
+
+    def _login(self, password: str, *, force: bool = False, adopt: bool = False) -> None:
+        """One POST auth/login under the login lock, recorded before it is sent. Never
+        retried; failures raise AuthError. Without ``force`` a password rejected before is
+        not sent. With ``adopt``, a session another run cached meanwhile is taken instead."""
+        with self._login_lock():
+            if adopt and self._cookies_changed():
+                return
+            if not force:
+                self._refuse_if_failed_before(password)
+            self._record_attempt(password)
+            try:
+                self._send_login(password)
+            except _Rejected:
+                raise  # the record stays: this password is not sent again
+            except BaseException:
+                self._forget_failure()  # no answer about the password: the record blocks nothing
+                raise
+
+    def _send_login(self, password: str) -> None:
+        """Send auth/login: logged in, or _Rejected (the password), or another error (an
+        answer that says nothing about the password)."""
         self.session.cookies.clear()
         response = self.request("POST", API + "auth/login",
                                 data={"username": self.username, "password": password},
@@ -156,15 +266,15 @@ class QBittorrentSession(ServiceClient):
         body = response.text.strip()
         if response.status_code == 204 or (response.status_code == 200 and body == "Ok."):
             self._logged_in = True
-            self._save_cookies()
             self._forget_failure()
+            self._save_cookies()
             return
         if response.status_code == 401 and self._host_rejected():
             raise AuthError(f"{self.name}: " + HOST_REJECTED.format(endpoint="auth/login"),
                             service=self.name, hint=CSRF_HINT)
         if response.status_code == 401 or (response.status_code == 200 and body == "Fails."):
             self._remember_failure(password)
-            raise AuthError(f"{self.name}: qBittorrent rejected the user name or password",
+            raise _Rejected(f"{self.name}: qBittorrent rejected the user name or password",
                             service=self.name,
                             hint=f"check `username` in [services.{self.name}] and store the right "
                                  f"password with `mktint auth login {self.name}`; "
@@ -195,13 +305,7 @@ class QBittorrentSession(ServiceClient):
             raise AuthError(f"{self.name}: qBittorrent answered 403 again after this run's login",
                             service=self.name, hint="the session may have been dropped (server restart, "
                                                     "session limit); run the command again")
-        password = self.require_secret("PASSWORD")
-        if self._failed_before(password):
-            raise AuthError(f"{self.name}: not logging in: qBittorrent rejected this password last time",
-                            service=self.name,
-                            hint=f"store the right password with `mktint auth login {self.name}` (it is "
-                                 "checked once); repeated failed logins get the IP banned for an hour")
-        self._login(password)
+        self._login(self.require_secret("PASSWORD"), adopt=True)
 
     # -- the one way to call the API -------------------------------------------------------
 
@@ -286,8 +390,20 @@ class QBittorrentSession(ServiceClient):
             if response.status_code != 200:
                 raise self._unexpected(response, "app/version")
             return f"API key on qBittorrent {response.text.strip()}"
+        self._refuse_if_failed_before(value, hint="give the right one, or --force to send this one "
+                                                  "anyway (5 failed logins get the IP banned for an hour)")
         self._login(value)
         return f"{self.username} on qBittorrent {self.text('app/version').strip()}"
+
+    def rejected_secret_note(self, secret_name: str) -> str | None:
+        if secret_name == "PASSWORD" and self.failed_login_path.exists():
+            return "qBittorrent rejected the password tried last time"
+        return None
+
+    def forget_rejected_secret(self, secret_name: str) -> None:
+        if secret_name == "PASSWORD":
+            with self._login_lock():
+                self._forget_failure()
 
     def end_session(self) -> None:
         """Log out on the server (when a session cookie is cached) and drop the cache."""
