@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mktint.cli.book_local import fix_paths, inspect
+from mktint.cli.completers import complete_folders
 from mktint.cli.options import json_option, pass_state, service_option
 from mktint.cli.state import AppState
 from mktint.core.kinds import KINDS
@@ -128,7 +129,7 @@ def _book_pairs(b) -> list[tuple[str, object]]:
 
 
 @book.command()
-@click.argument("asin", metavar="ASIN|FOLDER")
+@click.argument("asin", metavar="ASIN|FOLDER", shell_complete=complete_folders)
 @click.option("--chapters", "with_chapters", is_flag=True, help="Also fetch and show the chapters.")
 @lookup_options
 def show(state: AppState, asin: str, with_chapters: bool, region: str | None, refresh: bool,
@@ -178,7 +179,7 @@ def show(state: AppState, asin: str, with_chapters: bool, region: str | None, re
 
 
 @book.command()
-@click.argument("asin", metavar="ASIN|FOLDER")
+@click.argument("asin", metavar="ASIN|FOLDER", shell_complete=complete_folders)
 @lookup_options
 def chapters(state: AppState, asin: str, region: str | None, refresh: bool, raw: bool,
              service_name: str) -> None:
@@ -283,7 +284,7 @@ def search(state: AppState, query: tuple[str, ...], region: str | None, refresh:
 
 
 @book.command()
-@click.argument("asin", metavar="ASIN|FOLDER")
+@click.argument("asin", metavar="ASIN|FOLDER", shell_complete=complete_folders)
 @click.option("-t", "--template", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Template file with {placeholders} (default: [defaults] description_template, "
                    "else the built-in layout).")

@@ -1,5 +1,6 @@
-"""Shell completion of words that only a qBittorrent server knows: categories, tags and
-torrent hashes (described by the torrent's name).
+"""Shell completion beyond click's own: words that only a qBittorrent server knows
+(categories, tags and torrent hashes described by the torrent's name), config keys, and
+paths handed to the shell's own file or folder completion.
 
 Rules: never prompt, never print, never fail — any error completes nothing. One
 second in all (the server is asked in a helper thread with 1 s timeouts and no retry;
@@ -107,3 +108,33 @@ def hash_completer(*, service_key: str) -> Callable:
             return []
 
     return complete
+
+
+def _shell_paths(kind: str) -> Callable:
+    """Hand the word to the shell's own path completion (``kind``: "file" or "dir")."""
+
+    def complete(_ctx: click.Context, _param, incomplete: str):
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(incomplete, type=kind)]
+
+    return complete
+
+
+complete_files = _shell_paths("file")  # qbit add: .torrent files (magnets and URLs are typed)
+complete_folders = _shell_paths("dir")  # book show|chapters|description: a book folder
+
+
+def complete_config_keys(ctx: click.Context, _param, incomplete: str) -> list[str]:
+    """`config get|set|unset KEY`: defaults.* and services.NAME.* of the services known."""
+    try:
+        from mktint.core import config
+        from mktint.core.kinds import DEFAULTS_FIELDS, fields_of
+
+        loaded = config.load(state_of(ctx).config_path)
+        keys = [f"defaults.{key}" for key in DEFAULTS_FIELDS]
+        for name, service in sorted(loaded.services.items()):
+            keys += [f"services.{name}.{key}" for key in fields_of(service.kind)]
+        return [key for key in keys if key.startswith(incomplete)]
+    except Exception:  # completion never fails
+        return []

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from mktint.cli.completers import complete_config_keys
 from mktint.cli.options import json_option, pass_state
 from mktint.cli.state import AppState
 
@@ -126,7 +127,7 @@ def show(state: AppState) -> None:
 
 
 @config.command()
-@click.argument("key")
+@click.argument("key", shell_complete=complete_config_keys)
 @json_option
 @pass_state
 def get(state: AppState, key: str) -> None:
@@ -158,7 +159,7 @@ def get(state: AppState, key: str) -> None:
 
 
 @config.command("set")
-@click.argument("key")
+@click.argument("key", shell_complete=complete_config_keys)
 @click.argument("value")
 @pass_state
 def set_(state: AppState, key: str, value: str) -> None:
@@ -178,7 +179,7 @@ def set_(state: AppState, key: str, value: str) -> None:
 
 
 @config.command()
-@click.argument("key")
+@click.argument("key", shell_complete=complete_config_keys)
 @pass_state
 def unset(state: AppState, key: str) -> None:
     """Remove KEY from the config file (its built-in default applies again).

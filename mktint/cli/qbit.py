@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from mktint.cli.completers import hash_completer, qbit_completer
+from mktint.cli.completers import complete_files, hash_completer, qbit_completer
 from mktint.cli.options import complete_service_names, json_option, pass_state, resolve_service
 from mktint.cli.state import AppState
 from mktint.core.units import human_size
@@ -271,7 +271,8 @@ def info(state: AppState, infohash: str) -> None:
 
 @qbit.command()
 @service_opt
-@click.argument("sources", nargs=-1, required=True, metavar="FILE|MAGNET|URL...")
+@click.argument("sources", nargs=-1, required=True, metavar="FILE|MAGNET|URL...",
+                shell_complete=complete_files)
 @click.option("--save-path", metavar="DIR", help="Where the data is or goes (host path; path_map applied).")
 @click.option("--category", metavar="NAME", shell_complete=complete_category,
               help="Category (default: the service's `category`).")

@@ -16,7 +16,7 @@ def test_completion_command_prints_script_and_install_hint():
     run = invoke("completion", "bash")
     assert run.exit_code == 0
     assert "_MKTINT_COMPLETE" in run.stdout
-    assert "install: mktint completion bash >" in run.stderr
+    assert "# install: mkdir -p ~/.local/share/bash-completion/completions && mktint completion bash >" in run.stderr
     assert invoke("completion", "tcsh").exit_code == 2
 
 
@@ -47,3 +47,22 @@ def test_service_completion_on_a_broken_config_returns_nothing(tmp_path):
     run = complete("mktint auth login ", str(config))
     assert run.exit_code == 0
     assert run.stdout.strip() == "" and "Traceback" not in run.stderr
+
+
+def test_qbit_add_completes_files_and_book_commands_complete_folders():
+    assert complete("mktint qbit add bo").stdout.splitlines() == ["file,bo"]
+    for command in ("show", "chapters", "description"):
+        assert complete(f"mktint book {command} Au").stdout.splitlines() == ["dir,Au"], command
+
+
+def test_config_keys_complete_for_get_set_and_unset(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[services.seedbox]\nkind = "qbittorrent"\n')
+    for command in ("get", "set", "unset"):
+        out = complete(f"mktint config {command} services.seedbox.", str(config)).stdout.splitlines()
+        assert "plain,services.seedbox.url" in out and "plain,services.seedbox.path_map" in out, command
+    defaults = complete("mktint config set def", str(config)).stdout.splitlines()
+    assert "plain,defaults.client" in defaults
+    assert all(line.startswith("plain,defaults.") for line in defaults)
+    # the value of config set is not a key
+    assert complete("mktint config set defaults.client ", str(config)).stdout.strip() == ""
