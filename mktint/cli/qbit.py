@@ -351,8 +351,9 @@ def _action(name: str, done: str, help_line: str, example: str):
             getattr(client, name)([t["hash"] for t in torrents])
         result.update(dry_run=dry_run, changes=changes, skipped=_brief(held))
         rest = len(torrents) - len(changes)
-        summary = (f"would {name} {len(changes)} of {len(torrents)} torrent(s)" if dry_run
-                   else f"{done} {len(torrents)} torrent(s)") + (f" ({rest} already {already})" if rest else "")
+        verb = f"would {name}" if dry_run else done
+        summary = (f"{verb} {len(changes)} of {len(torrents)} torrent(s) ({rest} already {already})" if rest
+                   else f"{verb} {len(torrents)} torrent(s)")
         out.emit(result, lambda: _show_changes(out, changes, summary, dry_run))
 
     command = selection(json_option(pass_state(command)))
