@@ -26,6 +26,29 @@ def auth() -> None:
     """
 
 
+# Where a person finds each secret: (site, secret) → where. The site is the gazelle
+# flavour (red, ops) or the kind. Sources: Prowlarr's indexer help texts (Redacted, Orpheus:
+# "Settings => Access Settings"; MyAnonamouse: "Preferences -> Security"), qBittorrent's
+# src/webui/www/private/views/preferences.html (Web UI tab: Authentication, API Key).
+WHERE = {
+    ("red", "API_KEY"): "Settings → Access Settings → API keys; scopes: User, Torrents",
+    ("ops", "API_KEY"): "Settings → Access Settings → API keys",
+    ("red", "PASSKEY"): "stored for you by `mktint red whoami`",
+    ("ops", "PASSKEY"): "stored for you by `mktint red whoami -s ops`",
+    ("mam", "MAM_ID"): "Preferences → Security: create a session; allow Dynamic Seedbox for `mam seedbox`",
+    ("mam", "PASSKEY"): "the key in your personal announce URL on the site",
+    ("qbittorrent", "PASSWORD"): "the WebUI password: Options → Web UI → Authentication",
+    ("qbittorrent", "API_KEY"): "qBittorrent 5.2+: Options → Web UI → API Key",
+}
+LABELS = {"API_KEY": "API key", "PASSKEY": "Passkey", "MAM_ID": "mam_id", "PASSWORD": "Password"}
+
+
+def prompt_text(service: str, site: str, secret: str) -> str:
+    """`API key for red (Settings → Access Settings → API keys; scopes: User, Torrents)`."""
+    where = WHERE.get((site, secret))
+    return f"{LABELS.get(secret, secret)} for {service}" + (f" ({where})" if where else "")
+
+
 def _secret_name(kind, secret: str | None) -> str:
     from mktint.core.errors import UsageError
 
@@ -40,14 +63,13 @@ def _secret_name(kind, secret: str | None) -> str:
     return secret
 
 
-def _read_secret(secret: str, with_token: bool, note: str | None = None) -> str:
+def _read_secret(secret: str, with_token: bool, prompt: str, note: str | None = None) -> str:
     from mktint.core.errors import UsageError
 
     if with_token:
         value = sys.stdin.readline().strip()
     elif sys.stdin.isatty():
-        prompt = f"{note}; the right {secret}" if note else secret
-        value = click.prompt(prompt, hide_input=True, err=True).strip()
+        value = click.prompt(f"{note}; {prompt}" if note else prompt, hide_input=True, err=True).strip()
     else:
         raise UsageError("no terminal to ask for the secret on",
                          hint="pipe it in with --with-token: printf '%s\\n' \"$KEY\" | mktint auth login ...")
@@ -85,7 +107,9 @@ def login(state: AppState, service: str, with_token: bool, secret: str | None, n
     service_config = factory.service_config(service)
     secret_name = _secret_name(KINDS[service_config.kind], secret)
     client = None if no_verify else factory.service(service)
-    value = _read_secret(secret_name, with_token, client and client.rejected_secret_note(secret_name))
+    site = service_config.values.get("flavour") or service_config.kind
+    value = _read_secret(secret_name, with_token, prompt_text(service, site, secret_name),
+                         client and client.rejected_secret_note(secret_name))
     redact.register(value)
 
     account, verified = None, False

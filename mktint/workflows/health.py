@@ -178,7 +178,11 @@ def check_local(factory, options: Options) -> tuple[str, dict]:
     problems = ([f"no credential for {', '.join(missing)}"] if missing else []) + low
     if problems:
         raise Finding(WARNING, "; ".join(problems), details)
-    return "config valid" + (f"; {len(free)} path(s) checked" if free else ""), details
+    checked = f"; {len(free)} path(s) checked" if free else ""
+    if not config.exists:
+        return (f"no config file at {config.path} (built-in defaults only); "
+                f"create one with `mktint config init`" + checked), details
+    return "config valid" + checked, details
 
 
 # -- running them --------------------------------------------------------------------------
