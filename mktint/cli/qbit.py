@@ -458,7 +458,13 @@ def set_category(state: AppState, category_name, hashes, state_filter, category,
 
 @qbit.group("torrent-tag")
 def torrent_tag() -> None:
-    """Add tags to torrents or take them off (see `tag` to manage tag names)."""
+    """Add tags to torrents or take them off (see `tag` to manage tag names).
+
+    \b
+    Examples:
+      mktint qbit torrent-tag add red,mktint --category audiobooks
+      mktint qbit torrent-tag remove unregistered -
+    """
 
 
 def _split_tags(text: str) -> list[str]:
@@ -548,7 +554,13 @@ def export(state: AppState, infohash: str, output_path: str, force: bool) -> Non
 
 @qbit.group()
 def tracker() -> None:
-    """List a torrent's trackers or swap a tracker URL (passkey change)."""
+    """List a torrent's trackers or swap a tracker URL (passkey change).
+
+    \b
+    Examples:
+      mktint qbit tracker list 0123456789abcdef0123456789abcdef01234567
+      mktint qbit tracker replace --old URL1 --new URL2 --tag red --dry-run
+    """
 
 
 @tracker.command("list")
@@ -620,7 +632,13 @@ def tracker_replace(state: AppState, old_url, new_url, hashes, state_filter, cat
 
 @qbit.group()
 def category() -> None:
-    """List, create, edit and remove categories."""
+    """List, create, edit and remove categories.
+
+    \b
+    Examples:
+      mktint qbit category list
+      mktint qbit category add audiobooks --save-path /srv/audiobooks
+    """
 
 
 @category.command("list")
@@ -708,7 +726,13 @@ def category_remove(state: AppState, names) -> None:
 
 @qbit.group()
 def tag() -> None:
-    """List, create and delete tag names (see `torrent-tag` to tag torrents)."""
+    """List, create and delete tag names (see `torrent-tag` to tag torrents).
+
+    \b
+    Examples:
+      mktint qbit tag list
+      mktint qbit tag add red mktint
+    """
 
 
 @tag.command("list")

@@ -143,7 +143,13 @@ def rss_rules(state: AppState) -> None:
 
 @rss.group("rule")
 def rule() -> None:
-    """Create, change, remove and test one auto-download rule."""
+    """Create, change, remove and test one auto-download rule.
+
+    \b
+    Examples:
+      mktint qbit rss rule set books --must-contain Sanderson --category audiobooks
+      mktint qbit rss rule matches books
+    """
 
 
 @rule.command("set")

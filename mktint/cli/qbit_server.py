@@ -142,7 +142,13 @@ def transfer_limit(state: AppState, down, up) -> None:
 
 @click.group("prefs")
 def prefs() -> None:
-    """Read and change the server's preferences (type-checked)."""
+    """Read and change the server's preferences (type-checked).
+
+    \b
+    Examples:
+      mktint qbit prefs get max_active_downloads save_path
+      mktint qbit prefs set max_active_downloads=5 dht=false
+    """
 
 
 @prefs.command("get")

@@ -92,6 +92,12 @@ def cli(ctx: click.Context) -> None:
     Data goes to stdout (--json on every command that returns data); progress, warnings
     and prompts go to stderr. The options below work before or after the command:
     `mktint --debug qbit list` and `mktint qbit list --debug` are the same.
+
+    \b
+    Examples:
+      mktint torrent create "Book (2020)" --target red
+      mktint qbit list --filter seeding
+      mktint health -q || echo "a service needs attention"
     """
     state: AppState = ctx.ensure_object(AppState)
     ctx.call_on_close(state.close)
