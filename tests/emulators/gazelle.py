@@ -1,4 +1,8 @@
-"""A Gazelle JSON API (RED and OPS flavours) on loopback, written from REFERENCE.md §2.
+"""A Gazelle JSON API (RED and OPS flavours) on loopback, checked against the real source.
+
+OPS behaviours come from OPSnet/Gazelle (files cited beside each rule); RED's code is not
+public, so RED follows its ancestor WhatCD/Gazelle where the two differ, plus RED's own
+documented API (Authorization header, HTTP status codes, ``dryrun``).
 
 What it does like the real sites:
 
@@ -12,8 +16,13 @@ What it does like the real sites:
   ``rate_limited``;
 - every string field HTML-escaped (``&amp;``, ``&#039;``, ``&quot;``, ``&lt;``);
 - actions index, browse, torrentgroup, torrent (id or upper-case hash), download, upload
-  (multipart ``file_input``; Gazelle's validation messages; ``dryrun``; duplicates by
-  infohash; ``private``/``source`` rewritten when missing or wrong, giving a new infohash);
+  (multipart ``file_input``; Gazelle's validation messages and order; the file checker;
+  the path rule; duplicates by infohash; ``private``/``source`` rewritten when missing or
+  wrong, giving a new infohash);
+- OPS: an unknown id or hash is HTTP 200 ``bad parameters`` (``sections/ajax/torrent.php``,
+  ``torrentgroup.php``), an unknown download ``could not find torrent``
+  (``sections/torrents/download.php``); its upload handler never reads ``dryrun``
+  (``sections/upload/upload_handle.php``): a "dry run" to OPS is a real upload;
 - fault switches: ``drop_next_upload = "stored"`` stores the torrent and closes the
   connection without an answer (``"lost"``: closes it without storing);
   ``hang_next_upload`` (seconds) stores it and answers only after that delay;
@@ -47,11 +56,42 @@ CATEGORY_NAMES = ["Music", "Applications", "E-Books", "Audiobooks", "E-Learning 
 FORMATS = ("MP3", "FLAC", "AAC", "AC3", "DTS")
 BITRATES = ("192", "APS (VBR)", "V2 (VBR)", "V1 (VBR)", "256", "APX (VBR)", "V0 (VBR)", "320",
             "Lossless", "24bit Lossless", "Other")
+# Audio-category file extensions: OPSnet/Gazelle app/Util/FileChecker.php ($musicExtensions);
+# RED: WhatCD/Gazelle classes/file_checker.class.php ($MusicExtensions).
+OPS_EXTENSIONS = frozenset(
+    "ac3 accurip azw3 chm cue djv djvu doc docx dts epub ffp flac gif htm html jpeg jpg json "
+    "lit lrc log m3u m3u8 m4a m4b md5 mobi mp3 mp4 nfo pdf pls png rtf sfv txt toc yaml yml".split())
+RED_EXTENSIONS = frozenset(
+    "ac3 accurip azw3 chm cue djv djvu doc dts epub ffp flac gif htm html jpeg jpg lit log m3u "
+    "m3u8 m4a m4b md5 mobi mp3 mp4 nfo pdf pls png rtf sfv txt".split())
+COMICS_EXTENSIONS = frozenset("cbr cbz gif jpeg jpg pdf png".split())
+# Both FileCheckers: "ahashare.com", ... and INCOMPLETE~ are "forbidden files".
+KEYWORDS = ("ahashare.com", "demonoid.com", "demonoid.me", "djtunes.com", "h33t",
+            "housexclusive.net", "limetorrents.com", "mixesdb.com", "mixfiend.blogstop",
+            "mixtapetorrent.blogspot", "plixid.com", "reggaeme.com", "scc.nfo",
+            "thepiratebay.org", "torrentday")
+# FileChecker::checkName: PHP '/[\\:?<>*|"]/' is the PCRE class [\:?<>*|"] — the escaped
+# colon, so a backslash itself passes although the message lists it.
+FORBIDDEN_CHARACTER = re.compile(r'[:?<>*|"]')
 FLAVOURS = {
-    "red": {"limit": 10, "source": "RED", "path_limit": 180, "bitrates": BITRATES,
+    # WhatCD/Gazelle sections/upload/upload_handle.php: MAX_FILENAME_LENGTH 180; Audiobooks:
+    # title 2–200, release_desc ≥ 10 when given, image 'link' (10–255 bytes) and an image
+    # URL (classes/regex.php IMAGE_REGEX; a non-image URL is dropped silently).
+    "red": {"limit": 10, "source": "RED", "path_limit": 180, "formats": FORMATS,
+            "bitrates": BITRATES, "title_min": 2, "release_desc_min": 10,
+            "extensions": RED_EXTENSIONS, "dryrun": True,
+            "image": re.compile(r"^https?://\S+/\S+\.(jpg|jpeg|tif|tiff|png|gif|bmp)(\?\S*)?$", re.I),
             "announce": "https://flacsfor.me/{}/announce"},
+    # OPSnet/Gazelle sections/upload/upload_handle.php (MAX_FILENAME_LENGTH 255, title
+    # maxlength 200 with the Validator's default minimum 1, release_desc maxlength only),
+    # lib/config.php (FORMAT, ENCODING, IMAGE_REGEXP), app/Util/Validator.php (strlen).
     "ops": {"limit": 5, "source": "OPS", "path_limit": 255,
-            "bitrates": ("64", "96", "128", "160", *BITRATES),
+            "formats": ("MP3", "FLAC", "Ogg Vorbis", "AAC", "AC3", "DTS"),
+            "bitrates": ("Lossless", "24bit Lossless", "V0 (VBR)", "V1 (VBR)", "V2 (VBR)", "320",
+                         "256", "192", "160", "128", "96", "64", "APS (VBR)", "APX (VBR)",
+                         "q8.x (VBR)", "Other"),
+            "title_min": 1, "release_desc_min": 0, "extensions": OPS_EXTENSIONS, "dryrun": False,
+            "image": re.compile(r"\bhttps?://\S+\.(gif|png|webm|jpe?g|tiff?)(\?\S*)?\b", re.I),
             "announce": "https://home.opsfet.ch/{}/announce"},
 }
 PERIOD = 10.0
@@ -304,6 +344,14 @@ class Handler(QuietHandler):
                 })
         self.ok({"currentPage": 1, "pages": 1, "results": results})
 
+    def not_found(self, red_status: int, red_error: str, ops_error: str = "bad parameters") -> None:
+        """An unknown id or hash. OPS: HTTP 200 "bad parameters" (sections/ajax/torrent.php,
+        torrentgroup.php via lib/util.php json_error); RED (WhatCD sections/ajax/torrent.php):
+        "bad id parameter" / "bad hash parameter", with RED's HTTP status."""
+        if self.site.flavour == "ops":
+            return self.fail(200, ops_error)
+        return self.fail(red_status, red_error)
+
     def action_torrentgroup(self, query, body) -> None:
         group_id = self._id(query)
         if "hash" in query:
@@ -311,33 +359,41 @@ class Handler(QuietHandler):
             group_id = found["group_id"] if found else None
         group = self.site.groups.get(group_id)
         if group is None:
-            return self.fail(400 if group_id is None else 404, "bad id parameter")
+            return self.not_found(400 if group_id is None else 404,
+                                  "bad hash parameter" if "hash" in query else "bad id parameter")
         torrents = [self.site.torrent_json(t) for t in self.site.torrents.values()
                     if t["group_id"] == group_id]
         self.ok({"group": self.site.group_json(group), "torrents": torrents})
 
     def action_torrent(self, query, body) -> None:
+        if "id" in query and "hash" in query:
+            return self.fail(400, "bad parameters")  # both sources refuse id and hash together
         if "hash" in query:
             # Gazelle stores hashes upper case and compares them as given.
             torrent = self.site.find_hash(query["hash"])
             if torrent is None:
-                return self.fail(404, "bad hash parameter")
+                return self.not_found(404, "bad hash parameter")
         else:
             torrent = self.site.torrents.get(self._id(query))
             if torrent is None:
-                return self.fail(404, "bad id parameter")
+                return self.not_found(404, "bad id parameter")
         group = self.site.groups[torrent["group_id"]]
         self.ok({"group": self.site.group_json(group), "torrent": self.site.torrent_json(torrent)})
 
     def action_download(self, query, body) -> None:
         torrent_id = self._id(query)
         if torrent_id not in self.site.torrents:
-            return self.fail(404, "bad id parameter")
+            # OPS sections/torrents/download.php: json_or_error('could not find torrent') → 200.
+            return self.not_found(404, "bad id parameter", "could not find torrent")
         self.answer(200, self.site.site_torrent(torrent_id), content_type="application/x-bittorrent",
                     headers={"Content-Disposition": f'attachment; filename="{torrent_id}.torrent"'})
 
     def action_upload(self, query, body) -> None:
+        # The order of the checks follows sections/upload/upload_handle.php (OPS) /
+        # WhatCD's: the form, the torrent file, private/source, v1 only, the folder name,
+        # the duplicate, then every file (file checker and path length).
         form, files = parse_multipart(self.headers.get("Content-Type", ""), body)
+        spec = self.site.spec
         error = self.validate(form)
         if error:
             return self.fail(400, error)
@@ -350,15 +406,8 @@ class Handler(QuietHandler):
             raw_info = bencode.info_span(data)
         except (ValueError, KeyError, TypeError, IndexError):
             return self.fail(400, "The torrent file is not a valid torrent.")
-        if b"meta version" in info or b"file tree" in info:
-            return self.fail(400, "This torrent is not a V1 torrent. V2 and Hybrid torrents are "
-                                  "not supported here.")
-        name = info.get(b"name", b"").decode("utf-8", "replace")
-        paths = ([name + "/" + "/".join(p.decode("utf-8", "replace") for p in f[b"path"])
-                  for f in info[b"files"]] if b"files" in info else [name])
-        if any(len(p) > self.site.spec["path_limit"] for p in paths):
-            return self.fail(400, "The torrent contained one or more files with too long a name")
-        source = self.site.spec["source"]
+        v2 = b"meta version" in info or b"file tree" in info
+        source = spec["source"]
         was_private = info.get(b"private") == 1
         had_source = info.get(b"source") == source.encode()
         unknown = set(info) - INFO_KEYS
@@ -368,14 +417,38 @@ class Handler(QuietHandler):
             info[b"private"] = 1
             info[b"source"] = source.encode()
             raw_info = bencode.encode(info)
+        if v2:
+            return self.fail(400, "This torrent is not a V1 torrent. V2 and Hybrid torrents are "
+                                  "not supported here.")
+        name = info.get(b"name", b"").decode("utf-8", "replace")
+        # $DirName is the torrent's name for a multi-file torrent, '' for a single file;
+        # each file's path is relative to it (a single file's is its name).
+        dir_name = name if b"files" in info else ""
+        paths = (["/".join(p.decode("utf-8", "replace") for p in f[b"path"]) for f in info[b"files"]]
+                 if b"files" in info else [name])
+        problem = check_name(dir_name)
+        if problem:
+            return self.fail(400, problem)
         infohash = hashlib.sha1(raw_info).hexdigest().upper()
         if self.site.find_hash(infohash):
             return self.fail(400, "The exact same torrent file already exists on the site!")
-        if "dryrun" in form:
+        category = CATEGORY_NAMES[int(form["type"])]
+        too_long = []
+        for path in paths:
+            problem = check_file(category, path, spec["extensions"])
+            if problem:
+                return self.fail(400, problem)
+            # mb_strlen($filename) + mb_strlen($DirName) + 1 > MAX_FILENAME_LENGTH
+            if len(path) + len(dir_name) + 1 > spec["path_limit"]:
+                too_long.append(f"{dir_name}/{path}")
+        if too_long:
+            return self.fail(400, "The torrent contained one or more files with too long a name: "
+                             + ", ".join(too_long))
+        if "dryrun" in form and spec["dryrun"]:
             return self.ok({"dryrun": True, "infohash": infohash, "private": was_private,
                             "source": had_source, "title": escape(form["title"]),
-                            "category": CATEGORY_NAMES[int(form["type"])],
-                            "format": form["format"], "bitrate": form["bitrate"],
+                            "category": category, "format": form["format"],
+                            "bitrate": form["bitrate"],
                             "tags": [escape(t) for t in form["tags"].split(",")],
                             "fileCount": len(paths)})
         drop, self.site.drop_next_upload = self.site.drop_next_upload, None
@@ -392,9 +465,8 @@ class Handler(QuietHandler):
             delay, self.site.hang_next_upload = self.site.hang_next_upload, 0.0
             time.sleep(delay)
         if self.site.flavour == "ops":
-            self.ok({"private": was_private, "source": had_source, "requestId": None,
-                     "torrentId": added["torrent_id"], "groupId": added["group_id"],
-                     "newGroup": added["new_group"], "warnings": []})
+            self.ok({"groupId": added["group_id"], "torrentId": added["torrent_id"],
+                     "private": was_private, "source": had_source, "warnings": []})
         else:
             self.ok({"private": was_private, "source": had_source,
                      "requestid": int(form["requestid"]) if form.get("requestid") else None,
@@ -402,27 +474,72 @@ class Handler(QuietHandler):
                      "newgroup": added["new_group"]})
 
     def validate(self, form: dict[str, str]) -> str | None:
+        """The form checks for an Audiobooks-like upload, lengths in bytes as PHP's strlen
+        (app/Util/Validator.php; WhatCD classes/validate.class.php)."""
         spec = self.site.spec
+
+        def size(name: str) -> int:
+            return len(form.get(name, "").strip().encode())
+
         kind = form.get("type", "")
         if not kind.isdigit() or int(kind) >= len(CATEGORY_NAMES):
-            return "Please select a valid type."
-        if not 2 <= len(form.get("title", "")) <= 200:
-            return "Title must be between 2 and 200 characters."
-        if not form.get("year", "").isdigit():
-            return "The year of the original release must be entered."
-        if form.get("format") not in FORMATS:
-            return "Please select a valid format."
-        if form.get("bitrate") not in spec["bitrates"]:
-            return "You must choose a bitrate."
-        if form["bitrate"] == "Other" and not 1 <= len(form.get("other_bitrate", "")) <= 9:
-            return "You must enter the other bitrate (max length: 9 characters)."
-        if not 2 <= len(form.get("tags", "")) <= 200:
-            return "You must enter at least one tag. Maximum length is 200 characters."
-        if int(kind) == 3 and len(form.get("album_desc", "")) < 10:
-            return "The description has a minimum length of 10 characters."
-        if form.get("image") and not re.match(r"^https?://", form["image"]):
+            return "Please select a valid category."
+        if form.get("release_desc", "").strip() and size("release_desc") < spec["release_desc_min"]:
+            return "The release description has a minimum length of 10 characters."
+        image = form.get("image", "").strip()
+        if image and not (re.match(r"^https?://[\w.-]+(:\d+)?/\S*$", image, re.I)
+                          and 10 <= len(image.encode()) <= 255):
             return "The image URL you entered was invalid."
+        if not 2 <= size("tags") <= 200:
+            return "You must enter at least one tag. Maximum length is 200 characters."
+        if not spec["title_min"] <= size("title") <= 200:
+            return "Title must be between 2 and 200 characters." if spec["title_min"] == 2 \
+                else "Title must be less than 200 characters."
+        if "album_desc" in form and size("album_desc") < 10:
+            return "The album description has a minimum length of 10 characters."
+        if form.get("format") not in spec["formats"]:
+            return "Please select a valid format."
+        if form.get("bitrate") == "Other":
+            if not 1 <= len(form.get("other_bitrate", "").strip().encode()) <= 9:
+                return "You must enter the other bitrate (max length: 9 characters)."
+        elif form.get("bitrate") not in spec["bitrates"]:
+            return "You must choose a bitrate."
+        if not form.get("year", "").isdigit():
+            return "The year of the release must be entered."
+        if image and not spec["image"].search(image) and self.site.flavour == "ops":
+            # OPS refuses it (upload_handle.php, IMAGE_REGEXP); WhatCD drops it silently.
+            return f"{escape(image)} does not look like a valid image url"
         return None
+
+
+def check_name(name: str) -> str | None:
+    """FileChecker::checkName (OPSnet app/Util/FileChecker.php; WhatCD file_checker.class.php)."""
+    lowered = name.lower()
+    if "incomplete~" in lowered or any(k in lowered for k in KEYWORDS):
+        return f"The torrent contained one or more forbidden files ({escape(name)})"
+    found = FORBIDDEN_CHARACTER.search(name)
+    if found:
+        return (f"One or more of the files or folders in the torrent has a name that contains "
+                f"the forbidden character '{found.group()}'.")
+    return None
+
+
+def check_file(category: str, path: str, extensions: frozenset) -> str | None:
+    """FileChecker::checkFile: the name, then the extension (pathinfo, lower-cased)."""
+    problem = check_name(path)
+    if problem:
+        return problem
+    last = path.rsplit("/", 1)[-1]
+    extension = last.rsplit(".", 1)[1].lower() if "." in last else ""
+    if category in ("Music", "Audiobooks", "Comedy", "E-Books"):
+        allowed = extension in extensions
+    elif category == "Comics":
+        allowed = extension in COMICS_EXTENSIONS
+    else:
+        allowed = extension != "torrent"
+    if not allowed:
+        return f"The torrent contained one or more invalid files ({escape(path)})"
+    return None
 
 
 def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
