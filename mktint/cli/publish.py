@@ -25,7 +25,8 @@ from mktint.cli.upload_options import given_fields, pop_options, upload_metadata
               help="Where the .torrent files go (default: [defaults] output_dir, else the "
                    "state folder next to the journal).")
 @click.option("--dry-run", is_flag=True,
-              help="Every check and a dry-run upload (dryrun=1); writes and uploads nothing.")
+              help="Every check, and a dry-run upload where the site has one (RED; OPS is not "
+                   "asked); writes and uploads nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Publish without asking for confirmation.")
 @json_option
 @pass_state
@@ -87,7 +88,9 @@ def _human(out, result: dict) -> None:
         rows = [("target", target["name"]), ("torrent", target["torrent"]),
                 ("infohash", target["infohash"])]
         if upload:
-            rows.append(("upload", "dry run accepted" if upload.get("dry_run") else upload.get("url")))
+            rows.append(("upload", upload.get("url") if not upload.get("dry_run")
+                         else "dry run accepted by the site" if upload.get("server_checked")
+                         else "checked locally (the site has no dry run; not asked)"))
         if bundle:
             rows.append(("bundle", bundle.get("folder")))
         if client:

@@ -318,7 +318,9 @@ def _fields(state: AppState, options: dict, flavour: str, data: Path | None):
 @click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
               help="The data TORRENT was made from, to read format and bitrate "
                    "(default: the torrent's name next to TORRENT, if there).")
-@click.option("--dry-run", is_flag=True, help="Let the site validate (dryrun=1); upload nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Check everything and upload nothing (the site validates with dryrun=1 "
+                   "where it has a dry run; OPS has none and is not asked).")
 @click.option("-y", "--yes", is_flag=True, help="Upload without asking for confirmation.")
 @gazelle_service
 @json_option
@@ -386,7 +388,12 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
 
     def human() -> None:
         if dry_run:
-            out.success(f"dry run: {client.name} accepts this upload (nothing was uploaded)")
+            if outcome.server_checked:
+                out.success(f"dry run: {client.name} accepts this upload (nothing was uploaded)")
+            else:
+                out.success(f"dry run: every local check passed; {client.name} has no "
+                            "server-side dry run, so the site was not asked (nothing was "
+                            "uploaded). The form that would be sent:")
             derived = result["derived"] if isinstance(result["derived"], dict) else {"answer": result["derived"]}
             out.record(list(derived.items()))
             return

@@ -53,13 +53,18 @@ class Flavour:
     bitrates: tuple[str, ...]
     path_limit: int
     source: str
+    # Whether the upload handler honours `dryrun=1`. OPS's never reads it
+    # (OPSnet/Gazelle sections/upload/upload_handle.php): a "dry run" there is a real
+    # upload, so a dry run to such a site sends no upload at all.
+    server_dry_run: bool
 
 
 FLAVOURS: dict[str, Flavour] = {
     "red": Flavour("red", Rate(10, 10.0), "", ("MP3", "FLAC", "AAC", "AC3", "DTS"),
-                   _COMMON_BITRATES, 180, "RED"),
+                   _COMMON_BITRATES, 180, "RED", server_dry_run=True),
     "ops": Flavour("ops", Rate(5, 10.0), "token ", ("MP3", "FLAC", "AAC", "AC3", "DTS"),
-                   ("64", "96", "128", "160", *_COMMON_BITRATES), 255, "OPS"),
+                   ("64", "96", "128", "160", *_COMMON_BITRATES), 255, "OPS",
+                   server_dry_run=False),
 }
 
 
@@ -94,8 +99,14 @@ def first(mapping: dict, *keys: str) -> Any:
 
 _AUTH_WORDS = re.compile(r"credential|api key|apikey|token|log ?in|authori[sz]|limited to api key",
                          re.IGNORECASE)
-_NOT_FOUND_WORDS = re.compile(r"not found|bad (id|hash|group) parameter|no such|does not exist",
-                              re.IGNORECASE)
+# RED (WhatCD sections/ajax/torrent.php): "bad id parameter" / "bad hash parameter";
+# OPS: "could not find torrent" (sections/torrents/download.php).
+_NOT_FOUND_WORDS = re.compile(r"not found|bad (id|hash|group) parameter|no such|does not exist|"
+                              r"could not find", re.IGNORECASE)
+# OPS answers a lookup of an unknown id or hash with HTTP 200 "bad parameters"
+# (OPSnet/Gazelle sections/ajax/torrent.php, torrentgroup.php). mktint never sends both id
+# and hash (the other cause), so on a lookup it means "not found".
+LOOKUP_ACTIONS = ("torrent", "torrentgroup", "download")
 
 
 class GazelleClient(ServiceClient):
@@ -187,7 +198,8 @@ class GazelleClient(ServiceClient):
                                   f"download): mktint auth login {self.name}")
         if "already exists" in error.lower():
             return Conflict(message, service=self.name)
-        if status == 404 or _NOT_FOUND_WORDS.search(error):
+        if (status == 404 or _NOT_FOUND_WORDS.search(error)
+                or (action in LOOKUP_ACTIONS and error.strip().lower() == "bad parameters")):
             return NotFound(message, service=self.name)
         return OperationFailed(message, service=self.name)
 

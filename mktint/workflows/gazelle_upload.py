@@ -95,6 +95,7 @@ class UploadOutcome:
     infohash: str  # the infohash to seed (the site's when it rewrote the torrent)
     dry_run: bool
     local_infohash: str = ""
+    server_checked: bool = False  # a dry run the site validated (dryrun=1), not only mktint
     rewritten: bool = False  # the site changed private/source, or its infohash differs
     recovered: bool = False  # the answer was lost but the torrent is on the site
     site_torrent: bytes | None = None  # the site's copy, when it must be seeded instead
@@ -106,6 +107,7 @@ class UploadOutcome:
                 "infohash": self.infohash, "dry_run": self.dry_run,
                 "local_infohash": self.local_infohash, "rewritten": self.rewritten,
                 "recovered": self.recovered, "warnings": self.warnings,
+                "server_checked": self.server_checked if self.dry_run else None,
                 "derived": self.derived if self.dry_run else None}
 
 
@@ -273,6 +275,11 @@ def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool 
                        details={"url": url, "infohash": local},
                        hint="nothing was uploaded; seed the existing torrent instead")
 
+    if dry_run and not client.flavour_info.server_dry_run:
+        # No server-side dry run (OPS): sending the form would upload for real.
+        return UploadOutcome(None, None, None, local, True, local_infohash=local,
+                             derived=dict(fields.form()), server_checked=False)
+
     sent = [0, 0]
 
     def track(done: int, total: int) -> None:
@@ -291,7 +298,7 @@ def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool 
 
     if dry_run:
         return UploadOutcome(None, None, None, local, True, local_infohash=local,
-                             derived=answer, warnings=_warnings(answer))
+                             derived=answer, warnings=_warnings(answer), server_checked=True)
     torrent_id = first(answer, "torrentid", "torrentId")
     group_id = first(answer, "groupid", "groupId")
     if not torrent_id:

@@ -1,5 +1,7 @@
 """Every `mktint red` command, live against the Gazelle emulator, for RED and OPS."""
 
+import pytest
+
 from tests.emulators import bencode
 from tests.gazelle.conftest import KEYS, PASSKEY
 from tests.support.cli import invoke
@@ -102,17 +104,35 @@ def test_download_writes_the_sites_torrent_atomically(site, flavour, tmp_path):
     assert missing.exit_code == 5 and not (tmp_path / "x.torrent").exists()
 
 
-def test_upload_dry_run_sends_dryrun_and_uploads_nothing(site, flavour, tmp_path):
+@pytest.mark.parametrize("flavour", ["red"])  # OPS: test_ops_dry_run_sends_no_upload_at_all
+def test_upload_dry_run_sends_dryrun_to_red_and_uploads_nothing(site, flavour, tmp_path):
     path = write_torrent(tmp_path, flavour)
     dry = invoke(*upload_args(flavour, path, "--dry-run", "--json"))
     assert dry.exit_code == 0, dry.stderr
     result = dry.json()
     assert result["dry_run"] is True and result["derived"]["dryrun"] is True
+    assert result["server_checked"] is True
     assert result["torrent_id"] is None and result["seed_file"] is None
     assert site.torrents == {} and site.uploads == []
     form_sent = site.last_upload_body
     assert b'name="dryrun"' in form_sent and b'name="file_input"; filename="book.torrent"' in form_sent
     assert KEYS[flavour].encode() not in form_sent and b'name="vbr"' not in form_sent
+
+
+@pytest.mark.parametrize("flavour", ["ops"])
+def test_ops_dry_run_sends_no_upload_at_all(site, flavour, tmp_path):
+    """OPS's upload handler never reads dryrun: a dry run must not send the form (#18)."""
+    path = write_torrent(tmp_path, flavour)
+    dry = invoke(*upload_args(flavour, path, "--dry-run", "--json"))
+    assert dry.exit_code == 0, dry.stderr
+    result = dry.json()
+    assert result["dry_run"] is True and result["server_checked"] is False
+    assert result["derived"]["title"] == "Jane Doe - A Quiet Book"  # the form that would go
+    assert site.uploads == [] and site.torrents == {}
+    assert [r.action for r in site.requests].count("upload") == 0
+    human = invoke(*upload_args(flavour, path, "--dry-run"))
+    assert human.exit_code == 0 and "the site was not asked" in human.stderr + human.stdout
+    assert [r.action for r in site.requests].count("upload") == 0
 
 
 def test_upload_then_duplicate(site, flavour, tmp_path):

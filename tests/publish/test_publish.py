@@ -248,3 +248,25 @@ def test_an_unknown_asin_from_the_folder_name_is_a_warning_given_by_flag_an_erro
     given = invoke("publish", folder, "--to", "red", "--dry-run", "--asin", "B0UNKNOWN1", *flags)
     assert given.exit_code == 5 and "publish stopped at step metadata" in given.stderr
     assert world.red.uploads == []
+
+
+def test_dry_run_to_ops_sends_no_upload(world, book, monkeypatch):
+    """OPS has no server-side dry run (its upload handler never reads dryrun): a publish
+    dry run must check everything locally and send no upload at all (#18)."""
+    from tests.emulators.gazelle import gazelle_emulator
+
+    with gazelle_emulator("ops", api_key="ops-key-0123456789abcdef") as ops:
+        with world.config.open("a") as f:
+            f.write(f'\n[services.ops]\nurl = "{ops.url}"\n')
+        monkeypatch.setenv("MKTINT_OPS_API_KEY", "ops-key-0123456789abcdef")
+        run = invoke("publish", book, "--to", "ops", "--dry-run", "--yes", "--json")
+        assert run.exit_code == 0, run.stderr
+        [target] = run.json()["targets"]
+        assert target["upload"]["dry_run"] is True and target["upload"]["server_checked"] is False
+        assert target["upload"]["derived"]["bitrate"] == "64"
+        assert ops.uploads == [] and ops.torrents == {}
+        assert [r.action for r in ops.requests].count("upload") == 0
+        human = invoke("publish", book, "--to", "ops", "--dry-run", "--yes")
+        assert human.exit_code == 0, human.stderr
+        assert "not asked" in human.stdout
+        assert [r.action for r in ops.requests].count("upload") == 0
