@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mktint.core.errors import NotFound, OperationFailed, UsageError
+from mktint.core.sites import FLAVOURS as SITE_FLAVOURS
 
 AUDIO_EXTENSIONS = (".m4b", ".m4a", ".mp4", ".aac", ".mp3", ".flac", ".ogg", ".oga", ".opus")
 
@@ -23,9 +24,9 @@ AUDIO_EXTENSIONS = (".m4b", ".m4a", ".mp4", ".aac", ".mp3", ".flac", ".ogg", ".o
 FORMATS = {"AAC": "AAC", "MP3": "MP3", "FLAC": "FLAC", "AC3": "AC3", "DTS": "DTS",
            "Vorbis": None, "Opus": None, "ALAC": None}
 
-# Fixed bitrate values of the upload form; anything else is "Other" + rounded kbps.
-CBR_VALUES = {"red": (192, 256, 320), "ops": (64, 96, 128, 160, 192, 256, 320)}
-FLAVOURS = tuple(CBR_VALUES)
+# The fixed bitrate values of each site's upload form (anything else is "Other" + rounded
+# kbps) come from the site table, mktint.core.sites.
+FLAVOURS = tuple(SITE_FLAVOURS)
 
 TAG_FIELDS = ("title", "album", "artist", "album_artist", "narrator", "year", "series",
               "series_part", "asin", "publisher", "genre")
@@ -82,7 +83,7 @@ class AudioFile:
 
 
 def upload_bitrate(file: AudioFile, flavour: str) -> tuple[str, str | None, bool]:
-    if flavour not in CBR_VALUES:
+    if flavour not in SITE_FLAVOURS:
         raise UsageError(f"unknown tracker flavour {flavour!r}", hint="use one of: " + ", ".join(FLAVOURS))
     if file.codec == "FLAC":
         return ("24bit Lossless" if (file.bits_per_sample or 16) > 16 else "Lossless"), None, False
@@ -94,7 +95,7 @@ def upload_bitrate(file: AudioFile, flavour: str) -> tuple[str, str | None, bool
     if kbps is None:
         raise OperationFailed(f"{file.relative}: no bitrate could be read",
                               hint="pass --bitrate by hand")
-    if not vbr and kbps in CBR_VALUES[flavour]:
+    if not vbr and kbps in SITE_FLAVOURS[flavour].cbr_kbps:
         return str(kbps), None, False
     return "Other", str(kbps), vbr
 

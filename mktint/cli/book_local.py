@@ -173,12 +173,9 @@ def fix_paths(state, path: Path | None, tracker: str | None, apply_: bool, undo_
 
 def _fix(state, path: Path, tracker: str, apply_: bool) -> None:
     from mktint.audio.paths import apply_plan, plan_fixes
-    from mktint.core.errors import ConfigError
+    from mktint.core.sites import Site
 
-    limit = state.factory.service_config(tracker, "gazelle").get("path_limit")
-    if not limit:
-        raise ConfigError(f"service {tracker!r} has no path_limit", service=tracker,
-                          hint=f"mktint config set services.{tracker}.path_limit 180")
+    limit = Site.of(state.factory.service_config(tracker, "gazelle")).path_limit
     plan = plan_fixes(path, limit)
     out = state.output
     data = {**plan.to_dict(), "tracker": tracker, "applied": False, "undo_record": None}

@@ -27,11 +27,15 @@ from mktint.cli.upload_options import given_fields, pop_options, upload_metadata
 @click.option("--dry-run", is_flag=True,
               help="Every check, and a dry-run upload where the site has one (RED; OPS is not "
                    "asked); writes and uploads nothing.")
+@click.option("--exclude-refused", is_flag=True,
+              help="Leave out the files a target site refuses (e.g. .opus, .webp) instead of "
+                   "stopping before hashing.")
 @click.option("-y", "--yes", is_flag=True, help="Publish without asking for confirmation.")
 @json_option
 @pass_state
 def publish(state: AppState, path: Path, targets: tuple[str, ...], client: str | None,
-            output_dir: Path | None, dry_run: bool, yes: bool, **options) -> None:
+            output_dir: Path | None, dry_run: bool, exclude_refused: bool, yes: bool,
+            **options) -> None:
     """Publish PATH: metadata, preflight, one hashing pass, uploads, seeding.
 
     Steps: metadata (Audnexus by --asin or the ASIN in the folder name; flags override;
@@ -54,7 +58,8 @@ def publish(state: AppState, path: Path, targets: tuple[str, ...], client: str |
     metadata = pop_options(options)
     request = PublishRequest(path=path, targets=list(targets), asin=metadata["asin"],
                              client=client, given=given_fields(metadata),
-                             output_dir=output_dir, dry_run=dry_run)
+                             output_dir=output_dir, dry_run=dry_run,
+                             exclude_refused=exclude_refused)
     result = snake_keys(run_publish(state.factory, request, _Reporter(state, yes)))
     out = state.output
     out.emit(result, lambda: _human(out, result))

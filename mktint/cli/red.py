@@ -289,7 +289,10 @@ def _data_path(torrent_file: Path, meta, data: Path | None) -> Path | None:
     if data is not None:
         return data
     beside = torrent_file.parent / meta.name
-    return beside if beside.exists() else None
+    try:
+        return beside if beside.exists() else None
+    except OSError:  # e.g. a name longer than the file system allows: nothing to read
+        return None
 
 
 def _fields(state: AppState, options: dict, flavour: str, data: Path | None):

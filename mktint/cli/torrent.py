@@ -144,13 +144,16 @@ Examples:
 @click.option("--target", "targets", metavar="NAME", multiple=True,
               shell_complete=complete_service_names(TARGET_KINDS),
               help="Tracker service (red, ops, mam…) to make a torrent for; repeatable.")
+@click.option("--exclude-refused", is_flag=True,
+              help="Leave out the files a --target site refuses (e.g. .opus, .webp) instead "
+                   "of stopping before hashing.")
 @click.option("--threads", type=click.IntRange(1, 256), metavar="N",
               help="At most N hashing threads (default: CPU cores).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @json_option
 @pass_state
 def create(state, path, output, private, source, announce, web_seeds, comment, no_date,
-           piece_length, exclude, include_hidden, targets, threads, force) -> None:
+           piece_length, exclude, include_hidden, targets, exclude_refused, threads, force) -> None:
     """Create a v1 torrent of a file or folder.
 
     Several --target hash the data once and write one torrent per tracker.
@@ -166,16 +169,26 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
     warning = engine.skipped_warning(plan)
     if warning:
         state.output.warn(warning)
+    if exclude_refused and not targets:
+        raise UsageError("--exclude-refused needs --target (the site decides which files it refuses)")
     problems = []
+    left_out: list[str] = []
     if targets:  # the tracker code (config, credentials) only when it is needed
         from mktint.workflows import targets as tracker
 
+        if exclude_refused:
+            plan, left_out = tracker.exclude_refused(state.factory, targets, plan)
+            if left_out:
+                state.output.warn(f"left out {len(left_out)} file(s) the tracker(s) refuse: "
+                                  + ", ".join(left_out))
         problems = [p for t in targets for p in tracker.preflight(state.factory, t, plan)]
     if problems:
         for problem in problems:
             state.output.error(problem)
         raise OperationFailed(f"{len(problems)} problem(s) for the tracker(s); nothing was hashed",
-                              hint="shorten the paths listed above")
+                              hint="rename or leave out the files listed above (--exclude GLOB, "
+                                   "or --exclude-refused), and shorten long paths "
+                                   "(mktint book fix-paths)")
     extra = dict(web_seeds=tuple(web_seeds), comment=comment, no_date=no_date)
     if targets:
         specs = [engine.TorrentSpec(**{**tracker.resolve_target(state.factory, t).__dict__, **extra})
@@ -195,7 +208,7 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
     length = piece_length or engine.auto_piece_length(plan.total_size)
     data = {"name": plan.name, "total_size": plan.total_size, "piece_length": length,
             "piece_count": -(-plan.total_size // length), "file_count": len(plan.files),
-            "skipped": plan.skipped,
+            "skipped": plan.skipped, "refused_left_out": left_out,
             "torrents": [{"target": t.spec.target, "path": str(p.resolve()), "infohash": t.infohash,
                           "source": t.spec.source, "private": t.spec.private}
                          for p, t in zip(paths, made)]}

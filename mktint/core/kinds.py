@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mktint.core.sites import FLAVOURS
+
 
 @dataclass(frozen=True)
 class Field:
@@ -55,7 +57,9 @@ KINDS: dict[str, Kind] = {
         client="mktint.services.gazelle:GazelleClient",
         description="a Gazelle tracker with a JSON API (RED, OPS)",
         fields={
-            "flavour": Field("str", "API dialect of the site", None, ("red", "ops")),
+            "flavour": Field("str", "which site's rules apply (rate limit, auth header, source, "
+                                    "path limit, formats; see mktint/core/sites.py)", None,
+                             tuple(FLAVOURS)),
             "announce": Field("str", "announce URL; {passkey} is filled from the credential store"),
             "source": Field("str", "info.source written into torrents for this tracker"),
             "path_limit": Field("int", "longest allowed 'folder/file' path in characters"),
@@ -94,10 +98,8 @@ KINDS: dict[str, Kind] = {
 # names may leave out `kind` and inherits these values.
 BUILTIN_SERVICES: dict[str, dict[str, Any]] = {
     "qbittorrent": {"kind": "qbittorrent", "url": "http://127.0.0.1:8080"},
-    "red": {"kind": "gazelle", "url": "https://redacted.sh", "flavour": "red", "source": "RED",
-            "announce": "https://flacsfor.me/{passkey}/announce", "path_limit": 180},
-    "ops": {"kind": "gazelle", "url": "https://orpheus.network", "flavour": "ops", "source": "OPS",
-            "announce": "https://home.opsfet.ch/{passkey}/announce", "path_limit": 255},
+    **{name: {"kind": "gazelle", "url": f.url, "flavour": name, "announce": f.announce}
+       for name, f in FLAVOURS.items()},
     "mam": {"kind": "mam", "url": "https://www.myanonamouse.net", "source": "MAM"},
     "audnexus": {"kind": "audnexus", "url": "https://api.audnex.us", "region": "us"},
 }

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from mktint.core import redact
 from mktint.core.errors import (AuthError, Conflict, MktintError, NotFound, OperationFailed,
                                 ProtocolError, RateLimited, UsageError)
 from mktint.core.http import json_body, parse_retry_after
-from mktint.core.ratelimit import Rate
 from mktint.core.service import ServiceClient
+from mktint.core.sites import Site
 
 AJAX = "ajax.php"
 TORRENT_MIME = "application/x-bittorrent"
@@ -39,34 +38,6 @@ CATEGORIES: dict[str, int] = {
 }
 _CATEGORY_ALIASES = {"ebooks": "e-books", "elearning": "e-learning-videos",
                      "e-learning": "e-learning-videos", "audiobook": "audiobooks"}
-
-_COMMON_BITRATES = ("192", "APS (VBR)", "V2 (VBR)", "V1 (VBR)", "256", "APX (VBR)",
-                    "V0 (VBR)", "320", "Lossless", "24bit Lossless", "Other")
-
-
-@dataclass(frozen=True)
-class Flavour:
-    name: str
-    rate: Rate
-    auth_scheme: str  # prefix before the key in the Authorization header ("" = bare key)
-    formats: tuple[str, ...]
-    bitrates: tuple[str, ...]
-    path_limit: int
-    source: str
-    # Whether the upload handler honours `dryrun=1`. OPS's never reads it
-    # (OPSnet/Gazelle sections/upload/upload_handle.php): a "dry run" there is a real
-    # upload, so a dry run to such a site sends no upload at all.
-    server_dry_run: bool
-
-
-FLAVOURS: dict[str, Flavour] = {
-    "red": Flavour("red", Rate(10, 10.0), "", ("MP3", "FLAC", "AAC", "AC3", "DTS"),
-                   _COMMON_BITRATES, 180, "RED", server_dry_run=True),
-    "ops": Flavour("ops", Rate(5, 10.0), "token ", ("MP3", "FLAC", "AAC", "AC3", "DTS"),
-                   ("64", "96", "128", "160", *_COMMON_BITRATES), 255, "OPS",
-                   server_dry_run=False),
-}
-
 
 def category_id(name: str) -> int:
     """The upload form's 0-based `type` for a category name (case-insensitive)."""
@@ -117,9 +88,8 @@ class GazelleClient(ServiceClient):
     multipart_boundary: str | None = None
 
     def __init__(self, config, credentials):
-        url = config.get("url", "")
-        flavour = config.get("flavour") or ("ops" if "orpheus" in url else "red")
-        self.flavour_info = FLAVOURS[flavour]
+        self.site = Site.of(config)
+        self.flavour_info = self.site.flavour
         self.rate = self.flavour_info.rate  # the base client builds the limiter from this
         super().__init__(config, credentials)
 
@@ -131,11 +101,11 @@ class GazelleClient(ServiceClient):
 
     @property
     def source(self) -> str:
-        return self.config.get("source") or self.flavour_info.source
+        return self.site.source
 
     @property
     def path_limit(self) -> int:
-        return self.config.get("path_limit") or self.flavour_info.path_limit
+        return self.site.path_limit
 
     def auth_headers(self) -> dict[str, str]:
         return self._auth_header(self.require_secret("API_KEY"))

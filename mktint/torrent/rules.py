@@ -1,7 +1,9 @@
 """Tracker path rules, shared by torrent creation, upload preflight and fix-paths.
 
-RED counts ``len(torrent folder name) + 1 + len(file path inside it)`` in characters (not
-bytes); a path of exactly the limit is allowed. A single-file torrent's path is its name.
+Gazelle refuses a file when ``mb_strlen(file path) + mb_strlen(folder) + 1 > limit``
+(OPSnet/Gazelle and WhatCD/Gazelle ``sections/upload/upload_handle.php``): characters, not
+bytes, and a path of exactly the limit is allowed. A single-file torrent has an empty
+folder, so its name counts one more: a lone file named with exactly the limit is refused.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Iterable, Sequence
 @dataclass(frozen=True)
 class LongPath:
     path: str  # as the tracker sees it: "Folder/sub/file.m4b"
-    length: int
+    length: int  # as the tracker counts it (a single file's name + 1)
     limit: int
 
 
@@ -23,12 +25,14 @@ def tracker_path(name: str, parts: Sequence[str] | None) -> str:
 
 
 def long_paths(name: str, files: Iterable[Sequence[str]], limit: int) -> list[LongPath]:
-    """Every file path longer than ``limit`` characters (``files``: path parts per file)."""
+    """Every file path the tracker finds longer than ``limit`` (``files``: path parts per
+    file, ``()`` for a single-file torrent)."""
     found = []
     for parts in files:
         path = tracker_path(name, parts)
-        if len(path) > limit:
-            found.append(LongPath(path, len(path), limit))
+        counted = len(path) if parts else len(path) + 1  # folder "" + "/" + name
+        if counted > limit:
+            found.append(LongPath(path, counted, limit))
     return found
 
 

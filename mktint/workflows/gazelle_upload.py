@@ -23,15 +23,23 @@ from typing import Any, Callable, Sequence
 
 from mktint.core.errors import (Conflict, MktintError, OperationFailed, RateLimited,
                                 TemporaryError, UsageError)
-from mktint.services.gazelle import CATEGORIES, FLAVOURS, Flavour, category_id, first
+from mktint.core.sites import Site, image_problem, refused_files
+from mktint.services.gazelle import CATEGORIES, category_id, first
 from mktint.torrent.rules import long_paths
 
-TITLE_LENGTH = (2, 200)
+# Lengths are bytes, as PHP's strlen counts them (OPSnet/Gazelle app/Util/Validator.php,
+# WhatCD classes/validate.class.php); the title's minimum is the flavour's.
+TITLE_MAX = 200
 TAGS_LENGTH = (2, 200)
 DESCRIPTION_MIN = 10
 OTHER_BITRATE_MAX = 9
 _TAG = re.compile(r"^[a-z0-9][a-z0-9.]*$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+SHOWN = 10  # problems of one kind listed before "... and N more"
+
+
+def _bytes(text: str | None) -> int:
+    return len((text or "").strip().encode())
 
 USAGE, TORRENT = "usage", "torrent"
 
@@ -113,12 +121,9 @@ class UploadOutcome:
 
 # -- preflight -------------------------------------------------------------------------------
 
-def _flavour_of(target) -> tuple[Flavour, str, int]:
-    """(flavour, expected source, path limit) of a client or a flavour name."""
-    if isinstance(target, str):
-        flavour = FLAVOURS[target]
-        return flavour, flavour.source, flavour.path_limit
-    return target.flavour_info, target.source, target.path_limit
+def site_of(target) -> Site:
+    """The :class:`~mktint.core.sites.Site` of a client or a built-in flavour name."""
+    return Site.builtin(target) if isinstance(target, str) else target.site
 
 
 def preflight(target, metainfo, fields: UploadFields) -> list[Problem]:
@@ -127,15 +132,43 @@ def preflight(target, metainfo, fields: UploadFields) -> list[Problem]:
     ``target`` is a :class:`~mktint.services.gazelle.GazelleClient` (its configured
     source and path limit count) or a flavour name (``"red"``/``"ops"``).
     """
-    flavour, source, limit = _flavour_of(target)
-    problems = [*_torrent_problems(metainfo, source, limit, flavour)]
-    problems += _form_problems(fields, flavour)
+    site = site_of(target)
+    problems = [*_torrent_problems(metainfo, site, fields.category)]
+    problems += _form_problems(fields, site)
     return problems
 
 
 def form_problems(target, fields: UploadFields) -> list[Problem]:
     """The form rules of :func:`preflight` alone (for checks made before a torrent exists)."""
-    return _form_problems(fields, _flavour_of(target)[0])
+    return _form_problems(fields, site_of(target))
+
+
+def file_problems(site: Site, category: str, name: str, files) -> list[Problem]:
+    """The site's file checker and path rule for a torrent named ``name`` holding ``files``
+    (path parts per file, ``()`` for a single file), every refused file named."""
+    problems = []
+    refused = refused_files(site.flavour, _category_key(category), name, files)
+    for r in refused[:SHOWN]:
+        problems.append(Problem("torrent", f"{site.name} refuses {r.path}: {r.reason}", TORRENT))
+    if len(refused) > SHOWN:
+        problems.append(Problem("torrent", f"... and {len(refused) - SHOWN} more files "
+                                f"{site.name} refuses", TORRENT))
+    too_long = long_paths(name, files, site.path_limit)
+    for path in too_long[:SHOWN]:
+        problems.append(Problem("torrent", f"path counts {path.length} characters, more than "
+                                f"{site.path_limit} on {site.name}: {path.path}", TORRENT))
+    if len(too_long) > SHOWN:
+        problems.append(Problem("torrent", f"... and {len(too_long) - SHOWN} more paths longer "
+                                f"than {site.path_limit} characters", TORRENT))
+    return problems
+
+
+def _category_key(category: str) -> str:
+    try:
+        number = category_id(category)
+    except UsageError:
+        return category
+    return next(k for k, v in CATEGORIES.items() if v == number)
 
 
 def build_fields(flavour: str, *, book: dict | None = None, given: dict | None = None,
@@ -162,28 +195,23 @@ def build_fields(flavour: str, *, book: dict | None = None, given: dict | None =
     return UploadFields(**values), problems
 
 
-def _torrent_problems(meta, source: str, limit: int, flavour: Flavour) -> list[Problem]:
+def _torrent_problems(meta, site: Site, category: str) -> list[Problem]:
     problems = []
     if not meta.is_v1_only:
         problems.append(Problem("torrent", "is a v2 or hybrid torrent; Gazelle trackers accept "
                                 "v1 torrents only (recreate it with `mktint torrent create`)", TORRENT))
     if not meta.private:
         problems.append(Problem("torrent", "is not private (info.private must be 1)", TORRENT))
-    if meta.source != source:
+    if meta.source != site.source:
         found = repr(meta.source) if meta.source else "missing"
-        problems.append(Problem("torrent", f"info.source is {found}; {flavour.name} needs "
-                                f"{source!r} (recreate it with --source {source})", TORRENT))
-    too_long = long_paths(meta.name, [f.parts for f in meta.files], limit)
-    for path in too_long[:5]:
-        problems.append(Problem("torrent", f"path has {path.length} characters, more than "
-                                f"{limit}: {path.path}", TORRENT))
-    if len(too_long) > 5:
-        problems.append(Problem("torrent", f"... and {len(too_long) - 5} more paths longer than "
-                                f"{limit} characters", TORRENT))
+        problems.append(Problem("torrent", f"info.source is {found}; {site.name} needs "
+                                f"{site.source!r} (recreate it with --source {site.source})", TORRENT))
+    problems += file_problems(site, category, meta.name, [f.parts for f in meta.files])
     return problems
 
 
-def _form_problems(f: UploadFields, flavour: Flavour) -> list[Problem]:
+def _form_problems(f: UploadFields, site: Site) -> list[Problem]:
+    flavour = site.flavour
     problems = []
 
     def bad(name: str, message: str) -> None:
@@ -193,9 +221,10 @@ def _form_problems(f: UploadFields, flavour: Flavour) -> list[Problem]:
         category_id(f.category)
     except UsageError:
         bad("--category", f"{f.category!r} is not a category; allowed: " + ", ".join(CATEGORIES))
-    if not f.title or not TITLE_LENGTH[0] <= len(f.title.strip()) <= TITLE_LENGTH[1]:
-        bad("--title", f"is required, {TITLE_LENGTH[0]}–{TITLE_LENGTH[1]} characters"
-            + (f" (got {len(f.title)})" if f.title else "") + "; by convention \"Author - Title\"")
+    title_min = flavour.title_min
+    if not f.title or not title_min <= _bytes(f.title) <= TITLE_MAX:
+        bad("--title", f"is required, {title_min}–{TITLE_MAX} bytes"
+            + (f" (got {_bytes(f.title)})" if f.title else "") + "; by convention \"Author - Title\"")
     this_year = dt.date.today().year
     if f.year is None:
         bad("--year", "is required")
@@ -203,18 +232,18 @@ def _form_problems(f: UploadFields, flavour: Flavour) -> list[Problem]:
         bad("--year", f"{f.year} is not a plausible year (1000–{this_year + 1})")
     if f.format not in flavour.formats:
         bad("--format", (f"{f.format!r} is not allowed" if f.format else "is required")
-            + f"; {flavour.name} allows: " + ", ".join(flavour.formats))
+            + f"; {site.name} allows: " + ", ".join(flavour.formats))
     if f.bitrate not in flavour.bitrates:
         hint = ""
         if f.bitrate and f.bitrate.isdigit():
             hint = f" (for {f.bitrate} kbps use --bitrate Other --other-bitrate {f.bitrate})"
         bad("--bitrate", (f"{f.bitrate!r} is not allowed" if f.bitrate else "is required")
-            + f" on {flavour.name}{hint}; allowed: " + ", ".join(flavour.bitrates))
+            + f" on {site.name}{hint}; allowed: " + ", ".join(flavour.bitrates))
     elif f.bitrate == "Other":
         if not f.other_bitrate:
             bad("--other-bitrate", "is required with --bitrate Other (e.g. 64)")
-        elif len(f.other_bitrate) > OTHER_BITRATE_MAX:
-            bad("--other-bitrate", f"{f.other_bitrate!r} is longer than {OTHER_BITRATE_MAX} characters")
+        elif _bytes(f.other_bitrate) > OTHER_BITRATE_MAX:
+            bad("--other-bitrate", f"{f.other_bitrate!r} is longer than {OTHER_BITRATE_MAX} bytes")
     if f.bitrate != "Other":
         if f.other_bitrate:
             bad("--other-bitrate", "is only allowed with --bitrate Other")
@@ -228,15 +257,20 @@ def _form_problems(f: UploadFields, flavour: Flavour) -> list[Problem]:
         if wrong:
             bad("--tags", "tags use lower-case letters, digits and dots only (science.fiction): "
                 + ", ".join(repr(t) for t in wrong))
-        if not TAGS_LENGTH[0] <= len(tags) <= TAGS_LENGTH[1]:
+        if not TAGS_LENGTH[0] <= _bytes(tags) <= TAGS_LENGTH[1]:
             bad("--tags", f"all tags together must be {TAGS_LENGTH[0]}–{TAGS_LENGTH[1]} "
-                f"characters (got {len(tags)})")
-    if not f.description or len(f.description.strip()) < DESCRIPTION_MIN:
-        bad("--description", f"is required, at least {DESCRIPTION_MIN} characters")
+                f"bytes (got {_bytes(tags)})")
+    if not f.description or _bytes(f.description) < DESCRIPTION_MIN:
+        bad("--description", f"is required, at least {DESCRIPTION_MIN} bytes")
     if f.release_desc is not None and not f.release_desc.strip():
         bad("--release-desc", "is empty; leave it out instead")
+    elif f.release_desc is not None and _bytes(f.release_desc) < flavour.release_desc_min:
+        bad("--release-desc", f"has {_bytes(f.release_desc)} bytes; {site.name} needs at least "
+            f"{flavour.release_desc_min} (or leave it out)")
     if f.image and not _URL.match(f.image):
         bad("--image", f"{f.image!r} is not an http:// or https:// URL")
+    elif f.image and image_problem(flavour, f.image):
+        bad("--image", f"{f.image!r} {image_problem(flavour, f.image)}")
     for name, value in (("--group-id", f.group_id), ("--request-id", f.request_id)):
         if value is not None and value <= 0:
             bad(name, f"{value} is not a positive id")

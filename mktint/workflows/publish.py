@@ -50,6 +50,7 @@ class PublishRequest:
     given: dict[str, Any] = field(default_factory=dict)  # upload fields the flags give
     output_dir: Path | None = None
     dry_run: bool = False
+    exclude_refused: bool = False  # leave out files a target refuses instead of stopping
 
 
 @dataclass(frozen=True)
@@ -461,6 +462,11 @@ def preflight(run: _Publish):
         plan = scan(run.source)
         if skipped_warning(plan):
             run.ui.warn(skipped_warning(plan))
+        if run.request.exclude_refused:
+            plan, left_out = targets.exclude_refused(run.factory, run.of_kind("gazelle"), plan)
+            if left_out:
+                run.ui.warn(f"left out {len(left_out)} file(s) the tracker(s) refuse: "
+                            + ", ".join(left_out))
     except MktintError as e:
         failed("data", e)
     specs = []
@@ -473,7 +479,7 @@ def preflight(run: _Publish):
                     name, str(p), UsageError if p.kind == gazelle_upload.USAGE else OperationFailed))
             if plan is not None:
                 problems += [PreflightProblem(name, p.split(": ", 1)[1])
-                             for p in targets.preflight(run.factory, name, plan)]
+                             for p in targets.preflight(run.factory, name, plan, fields.category)]
             if not run.factory.credentials.get(name, "API_KEY"):
                 problems.append(PreflightProblem(
                     name, f"no API key stored (run: mktint auth login {name})", MissingCredential))

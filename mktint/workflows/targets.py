@@ -10,13 +10,14 @@ tracker and stored.
 from __future__ import annotations
 
 
+import dataclasses
+
 from mktint.core import redact
-from mktint.core.errors import ConfigError, UsageError
+from mktint.core.errors import ConfigError, OperationFailed, UsageError
+from mktint.core.sites import Site, refused_files
 from mktint.torrent.create import FilePlan, TorrentSpec
-from mktint.torrent.rules import long_paths
 
 TARGET_KINDS = ("gazelle", "mam")
-DEFAULT_PATH_LIMIT = 180
 
 
 def _target_config(factory, name: str):
@@ -45,18 +46,41 @@ def resolve_target(factory, name: str) -> TorrentSpec:
         announce = announce.replace("{passkey}", passkey)
     else:
         redact.register(announce)  # a personal announce URL (MAM) is a secret as a whole
-    return TorrentSpec(target=name, private=True, source=service.get("source") or name.upper(),
+    source = Site.of(service).source if service.kind == "gazelle" else service.get("source")
+    return TorrentSpec(target=name, private=True, source=source or name.upper(),
                        announce=[[announce]])
 
 
-def preflight(factory, name: str, plan: FilePlan) -> list[str]:
-    """What the tracker would refuse about ``plan``; checked before any hashing."""
+def preflight(factory, name: str, plan: FilePlan, category: str = "audiobooks") -> list[str]:
+    """What the tracker would refuse about ``plan`` (files, path lengths); checked before
+    any hashing. ``category`` is the upload category (audiobooks, music, ... share one
+    list of allowed files)."""
+    from mktint.workflows.gazelle_upload import file_problems
+
     service = _target_config(factory, name)
-    problems = []
-    if service.kind == "gazelle":
-        limit = service.get("path_limit") or DEFAULT_PATH_LIMIT
-        parts = [f.parts for f in plan.files]
-        for long in long_paths(plan.name, parts, limit):
-            problems.append(f"{name}: path has {long.length} characters, more than {limit}: "
-                            f"{long.path}")
-    return problems
+    if service.kind != "gazelle":
+        return []
+    return [f"{name}: {p.message}" for p in
+            file_problems(Site.of(service), category, plan.name, [f.parts for f in plan.files])]
+
+
+def exclude_refused(factory, names: list[str], plan: FilePlan,
+                    category: str = "audiobooks") -> tuple[FilePlan, list[str]]:
+    """``plan`` without the files any of the Gazelle targets ``names`` would refuse, and
+    the paths left out. A single-file torrent or a refused folder name cannot be fixed so:
+    those stay, for preflight to report."""
+    refused: set[str] = set()
+    for name in names:
+        service = _target_config(factory, name)
+        if service.kind == "gazelle":
+            for r in refused_files(Site.of(service).flavour, category, plan.name,
+                                   [f.parts for f in plan.files]):
+                if r.excludable:
+                    refused.add(r.path)
+    if not refused:
+        return plan, []
+    kept = [f for f in plan.files if "/".join([plan.name, *f.parts]) not in refused]
+    if not kept:
+        raise OperationFailed(f"every file of {plan.name} is one the tracker refuses",
+                              hint="nothing would be left to upload")
+    return dataclasses.replace(plan, files=kept), sorted(refused)

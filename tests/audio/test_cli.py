@@ -165,7 +165,8 @@ def test_fix_paths_apply_then_undo(tmp_path):
 
 
 def test_fix_paths_that_cannot_fit_exits_1_and_apply_changes_nothing(tmp_path, config_file):
-    config_file('[services.tiny]\nkind = "gazelle"\nurl = "https://tiny.example"\npath_limit = 20\n')
+    config_file('[services.tiny]\nkind = "gazelle"\nflavour = "red"\nurl = "https://tiny.example"\n'
+                'path_limit = 20\n')
     root = tmp_path / "Book"
     root.mkdir()
     (root / ("x" * 40 + ".mp3")).write_bytes(b"a")
@@ -193,11 +194,11 @@ def test_book_help_does_not_import_mutagen():
     assert "mutagen" not in imported_modules(run)
 
 
-def test_fix_paths_needs_a_path_limit(tmp_path, config_file):
+def test_fix_paths_needs_the_sites_flavour(tmp_path, config_file):
     config_file('[services.nolimit]\nkind = "gazelle"\nurl = "https://nolimit.example"\n')
     run = invoke("book", "fix-paths", tmp_path, "--tracker", "nolimit")
     assert run.exit_code == 3
-    assert "has no path_limit" in run.stderr and "path_limit 180" in run.stderr
+    assert "has no flavour; choose one of: red, ops" in run.stderr
 
 
 def test_inspect_a_single_file_parses_its_name(audio, tmp_path):

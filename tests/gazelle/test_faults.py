@@ -78,11 +78,11 @@ def test_ops_rate_limit_failure_with_http_200_exits_7(site):
 def test_after_a_successful_upload_later_failures_are_warnings_not_errors():
     """The torrent is on the site: failing to compare or download must not hide that."""
     from mktint.core.errors import TemporaryError
-    from mktint.services.gazelle import FLAVOURS
+    from mktint.core.sites import FLAVOURS, Site
     from mktint.workflows.gazelle_upload import UploadFields, upload
 
     class FlakyAfterUpload:
-        name, flavour_info, source, path_limit = "red", FLAVOURS["red"], "RED", 180
+        name, flavour_info, site = "red", FLAVOURS["red"], Site.builtin("red")
 
         def find_by_infohash(self, infohash):
             return None

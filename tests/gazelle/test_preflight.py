@@ -49,11 +49,12 @@ def test_source_must_match_the_service():
 
 def test_path_of_180_characters_passes_and_181_fails_on_red_counted_in_characters():
     name = "é" * 100  # 2 bytes each: a byte count would fail both
-    ok = meta(name=name, files=((("ä" * 79,), 1),))  # 100 + 1 + 79 = 180
+    ok = meta(name=name, files=((("ä" * 75 + ".mp3",), 1),))  # 100 + 1 + 79 = 180
     assert preflight("red", ok, good()) == []
-    long = meta(name=name, files=((("ä" * 80,), 1),))
+    long = meta(name=name, files=((("ä" * 76 + ".mp3",), 1),))
     assert "181 characters" in only(preflight("red", long, good()), "torrent", TORRENT)
-    assert preflight("ops", meta(name=name, files=((("ä" * 80,), 1),), source="OPS"), good()) == []
+    assert preflight("ops", meta(name=name, files=((("ä" * 76 + ".mp3",), 1),), source="OPS"),
+                     good()) == []
 
 
 def test_format_must_be_one_of_the_flavours():
@@ -70,7 +71,7 @@ def test_64_kbps_on_red_needs_other_and_says_so():
 def test_other_bitrate_is_required_with_other_and_at_most_9_characters():
     assert "required" in only(preflight("red", meta(), good(bitrate="Other")), "--other-bitrate", USAGE)
     long = good(bitrate="Other", other_bitrate="1234567890")
-    assert "9 characters" in only(preflight("red", meta(), long), "--other-bitrate", USAGE)
+    assert "9 bytes" in only(preflight("red", meta(), long), "--other-bitrate", USAGE)
 
 
 def test_other_bitrate_and_vbr_only_with_other():

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from mktint.core.ratelimit import Rate
-from mktint.services.gazelle import FLAVOURS
+from mktint.core.sites import FLAVOURS
 from tests.emulators.gazelle import PERIOD
 from tests.support.cli import REPO
 

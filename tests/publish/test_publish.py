@@ -208,7 +208,7 @@ def test_preflight_reports_every_problem_before_hashing(world, book, config_file
     run = invoke("publish", book, "--to", "red", "--to", "mam", "--tags", "Not A Tag", "--yes")
     assert run.exit_code == 2, run.stderr  # a bad flag outranks the rest
     for expected in ("red: --tags: tags use lower-case", "red: no API key stored",
-                     "red: path has 252 characters, more than 180",
+                     "red: path counts 252 characters, more than 180",
                      "mam: no announce URL configured", "client qb:"):
         assert expected in run.stderr, run.stderr
     assert "cannot publish, 5 problems (nothing was hashed or uploaded)" in run.stderr

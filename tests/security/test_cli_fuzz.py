@@ -87,7 +87,8 @@ def test_random_arguments_give_a_documented_exit_and_no_traceback(services, argv
 def test_a_service_without_a_url_is_a_config_error(kind, argv, config_file, monkeypatch):
     # Found by the random test above: `config unset services.qb.url`, then any qbit command
     # crashed with an AttributeError.
-    config_file(f'[services.x]\nkind = "{kind}"\n')
+    config_file(f'[services.x]\nkind = "{kind}"\n'
+                + ('flavour = "red"\n' if kind == "gazelle" else ""))
     monkeypatch.setenv("MKTINT_X_API_KEY", "red-api-key-unused0123")
     monkeypatch.setenv("MKTINT_X_MAM_ID", "mam-id-unused0123")
     run = invoke(*argv, "--json")

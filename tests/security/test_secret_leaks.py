@@ -76,7 +76,7 @@ def test_no_secret_leaks_from_any_command_group_with_debug(world, tmp_path):
                input=MAM_PASSKEY + "\n").exit_code == 0
 
     data = tmp_path / "data"
-    torrent, infohash = make_torrent(data, "leak-check.bin")
+    torrent, infohash = make_torrent(data, "leak-check.txt")
     commands = [
         ("auth", "status", "--json"),
         ("red", "whoami", "--json"),  # fetches and stores the passkey
@@ -86,9 +86,9 @@ def test_no_secret_leaks_from_any_command_group_with_debug(world, tmp_path):
         ("mam", "seedbox"),
         ("book", "show", HAIL_MARY, "--json"),
         ("book", "chapters", HAIL_MARY),
-        ("torrent", "create", str(data / "leak-check.bin"), "--target", "red", "-o",
+        ("torrent", "create", str(data / "leak-check.txt"), "--target", "red", "-o",
          str(tmp_path / "red.torrent"), "--json"),
-        ("torrent", "create", str(data / "leak-check.bin"), "--target", "mam", "-o",
+        ("torrent", "create", str(data / "leak-check.txt"), "--target", "mam", "-o",
          str(tmp_path / "mam.torrent")),
         ("qbit", "version"),
         ("qbit", "add", str(torrent), "--json"),

@@ -19,6 +19,15 @@ def tree(tmp_path):
     return write_tree(tmp_path / "Book (2020)", ODD_TREE)
 
 
+# Files a Gazelle site accepts in an audiobook torrent (--target checks them).
+BOOK_TREE = {"01.mp3": 70_000, "Part 2/02.mp3": 50_000, "cover.jpg": 3_000, "notes.txt": 10}
+
+
+@pytest.fixture
+def book_tree(tmp_path):
+    return write_tree(tmp_path / "Book (2020)", BOOK_TREE)
+
+
 def test_create_then_info_json(tree, tmp_path):
     out = tmp_path / "book.torrent"
     run = invoke("torrent", "create", tree, "-o", out, "--source", "EX", "-a", "http://t.test/a",
@@ -136,14 +145,15 @@ def fakes(monkeypatch):
     return made
 
 
-def test_two_targets_hash_once_and_fetch_missing_passkeys(tree, tmp_path, fakes, monkeypatch):
+def test_two_targets_hash_once_and_fetch_missing_passkeys(book_tree, tmp_path, fakes, monkeypatch):
+    tree = book_tree
     opened = []
     real = hashing.open_for_reading
     monkeypatch.setattr(hashing, "open_for_reading", lambda p: opened.append(p) or real(p))
     out = tmp_path / "new" / "folder"
     run = invoke("torrent", "create", tree, "--target", "red", "--target", "ops", "-o", out, "--json")
     assert run.exit_code == 0, run.stderr
-    assert len(opened) == len(ODD_TREE)
+    assert len(opened) == len(BOOK_TREE)
     assert [f.calls for f in fakes.values()] == [1, 1]
     rows = run.json()["torrents"]
     assert [(r["target"], r["source"], r["path"]) for r in rows] == [
@@ -162,9 +172,9 @@ def test_two_targets_hash_once_and_fetch_missing_passkeys(tree, tmp_path, fakes,
     assert Metainfo.parse((tmp_path / "r.torrent").read_bytes()).announce == red.announce
 
 
-def test_target_passkey_from_environment(tree, tmp_path, monkeypatch):
+def test_target_passkey_from_environment(book_tree, tmp_path, monkeypatch):
     monkeypatch.setenv("MKTINT_RED_PASSKEY", RED_KEY)
-    run = invoke("torrent", "create", tree, "--target", "red", "-o", tmp_path, "--no-date")
+    run = invoke("torrent", "create", book_tree, "--target", "red", "-o", tmp_path, "--no-date")
     assert run.exit_code == 0, run.stderr
     meta = Metainfo.parse((tmp_path / "Book (2020).red.torrent").read_bytes())
     assert (meta.source, meta.private) == ("RED", True) and RED_KEY in meta.announce
@@ -172,13 +182,14 @@ def test_target_passkey_from_environment(tree, tmp_path, monkeypatch):
 
 def test_preflight_lists_every_long_path_and_hashes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("MKTINT_RED_PASSKEY", RED_KEY)
-    tree = write_tree(tmp_path / "B", {"a" * 200: 5, "b" * 179: 5, "c" * 178: 5})
+    tree = write_tree(tmp_path / "B", {"a" * 196 + ".mp3": 5, "b" * 175 + ".mp3": 5,
+                                       "c" * 174 + ".mp3": 5})
     monkeypatch.setattr(hashing, "hash_pieces", lambda *a, **k: pytest.fail("hashed"))
     run = invoke("torrent", "create", tree, "--target", "red", "-o", tmp_path / "out.torrent")
     assert run.exit_code == 1
     assert "202 characters, more than 180" in run.stderr
     assert "181 characters, more than 180" in run.stderr
-    assert "c" * 178 not in run.stderr  # exactly 180 is allowed
+    assert "c" * 174 not in run.stderr  # exactly 180 is allowed
     assert not (tmp_path / "out.torrent").exists()
 
 
