@@ -200,3 +200,30 @@ def test_auth_login_does_not_resend_a_rejected_password_without_force(qbittorren
     run, logins, _ = traced(caplog, "auth", "login", "qb", "--with-token", "--json", input=f"{PASSWORD}\n")
     assert run.exit_code == 0 and logins == 1, run.stderr
     assert login_failures(qbittorrent_each_fresh) == 2
+
+
+def test_api_key_from_rotate_api_key_on_5_3(qbittorrent_each_fresh, config_file, monkeypatch, caplog):
+    import requests
+
+    server = qbittorrent_each_fresh
+    session = requests.Session()
+    session.post(f"{server.url}/api/v2/auth/login", data={"username": "admin", "password": PASSWORD}, timeout=10)
+    rotated = session.post(f"{server.url}/api/v2/app/rotateAPIKey", timeout=10)
+    write_qbit_config(config_file, server)
+    if server.version in ("4.5.2", "5.1"):  # app/rotateAPIKey: WebAPI 2.14.1 (5.2; WebAPI_Changelog.md)
+        assert rotated.status_code == 404
+        run = invoke("auth", "login", "qb", "--secret", "API_KEY", "--with-token", "--json",
+                     input="qbt_" + "x" * 32 + "\n")
+        assert run.exit_code == 4 and "API keys need qBittorrent 5.2+" in run.stderr
+        return
+    key = rotated.json()["apiKey"]
+    assert key.startswith("qbt_")
+    run = invoke("auth", "login", "qb", "--secret", "API_KEY", "--with-token", "--json", input=f"{key}\n")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["account"] == f"API key on qBittorrent {server.app_version}"
+    run, logins, trace = traced(caplog, "qbit", "list", "--json")  # no password anywhere
+    assert run.exit_code == 0 and logins == 0, run.stderr
+    assert key not in trace + run.stdout + run.stderr
+    monkeypatch.setenv("MKTINT_QB_API_KEY", "qbt_" + "0" * 32)
+    run = invoke("qbit", "list", "--json")
+    assert run.exit_code == 4 and "rejected the API key" in run.error_json()["message"]
