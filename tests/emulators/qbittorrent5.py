@@ -1,37 +1,52 @@
-"""A qBittorrent 5.0 / 5.2 WebUI emulator, written from REFERENCE.md §1 (no 5.x server here).
+"""A qBittorrent WebUI emulator for the versions no Debian package ships: 5.2.x and ``next``.
 
-What it reproduces: ``app/webapiVersion`` 2.11.2 (5.0) or 2.15.1 (5.2); login answers
-(5.0: 200 ``Ok.``/``Fails.``; 5.2: 204 / 401), the session cookie (``SID`` on 5.0,
-``QBT_SID_<port>`` on 5.2), 403 for a missing session, the ban after 5 failed logins (403),
-API keys (``Authorization: Bearer``, 5.2 only; auth/* answer 403 with one), the localhost
-bypass, Host/Origin checks (401), ``stop``/``start`` (``pause``/``resume`` are 404),
-the ``stopped`` add flag and filter names (an unknown filter lists everything, as the real
-server does), the JSON answer of ``torrents/add`` on 5.2 (409 when all fail) and
-``editTracker``'s ``url`` (5.2) vs ``origUrl`` (5.0).
+Real 4.5.2, 5.1.0 and 5.3.0 run in the suite (tests/support/qbittorrent.py); this emulator
+covers only what they cannot show. Each behaviour is read from qBittorrent's source
+(github.com/qbittorrent/qBittorrent; tag ``release-5.2.3`` for "5.2", ``master`` for "next")
+and checked against what real 5.3.0 answers where the two agree:
 
-The torrent creator (``torrentcreator/addTask|status|torrentFile|deleteTask``, 5.0+),
-from the WebAPI description: paths are on the "server" (here: this machine), the task ID
-is a UUID, a task goes Queued → Running → Finished (or Failed, with ``errorMessage``,
-when the source path does not exist) one step per ``status`` call, so tests need no
-timing; ``torrentFile`` of an unfinished task is 409, an unknown task 404, more than
-``max_tasks`` unfinished-or-undeleted tasks 409. Profile ``5.0.2`` reproduces the
-5.0.0–5.0.2 bug: ``info.source`` is taken from the ``comment`` parameter. Only v1
-torrents are built (real piece hashes); a v2/hybrid task fails with a message saying so.
-
-The search engine: ``search/plugins`` from ``Qbt5State.plugins``, ``search/start`` (409
-beyond 5 jobs), ``search/results`` handing out ``results_per_poll`` new results per call
-with ``status`` Running until every result of ``search_results`` was handed out, then
-Stopped; ``search/stop``/``delete`` (404 for an unknown job) and ``search/downloadTorrent``.
+- versions: ``app/webapiVersion`` 2.15.1 on 5.2.x (src/webui/webapplication.h API_VERSION),
+  2.16.1 / v5.3.0alpha1 on the master read for "next" (src/base/version.h.in);
+- login (src/webui/api/authcontroller.cpp, WebAPI_Changelog.md 2.14.0): success 204 with
+  the cookie ``QBT_SID_<listening port>`` (HttpOnly, ``SameSite=Lax``, with an expiry:
+  src/webui/webapplication.cpp sessionStart), a bad password 401 ``Unauthorized``, 403
+  once banned (5 failures); API keys (``Authorization: Bearer``; auth/* answer 403 with one);
+- every 2xx status line without a reason phrase; an action whose controller sets no
+  result at all answers 204 (``editTracker``; src/webui/webapplication.cpp: a null
+  result), the others 200 with an empty body (``setResult(QString())``; seen on 5.3.0);
+- errors (src/webui/api/apicontroller.cpp): unknown endpoint 404 ``Endpoint does not
+  exist``, a missing parameter 400 ``Missing required parameters: X``; the Host/Origin
+  check first of all, 401 (src/webui/webapplication.cpp processRequest);
+- ``torrents/add`` (torrentscontroller.cpp addAction): JSON counts, 409 text/plain
+  ``Conflict`` when every torrent failed; a new torrent starts in ``checkingResumeData``;
+  ``stop``/``start`` (``pause``/``resume`` are unknown endpoints); an unknown filter lists
+  everything; ``editTracker`` wants ``url`` and answers 204;
+- the torrent creator (torrentcreatorcontroller.cpp): the task ID is a UUID, a task goes
+  Queued → Running → Finished (or Failed, with ``errorMessage``, when the source path does
+  not exist) one step per ``status`` call (GET or POST), so tests need no timing;
+  ``torrentFile`` of an unfinished task is 409, an unknown task 404, more than
+  ``max_tasks`` unfinished-or-undeleted tasks 409; ``timeAdded`` is a date string on 5.2
+  and a Unix time on next (WebAPI_Changelog.md 2.16.0, #24210). Only v1 torrents are built
+  (real piece hashes); a v2/hybrid task fails with a message saying so. Profile ``5.0.2``
+  exists only for the 5.0.0–5.0.2 bug no package ships: ``info.source`` is taken from the
+  ``comment`` parameter (login and answers as before 5.2: ``Ok.``/``Fails.``, ``SID``);
+- the search engine (searchcontroller.cpp): ``search/plugins`` from ``Qbt5State.plugins``,
+  ``search/start`` (409 beyond 5 jobs), ``search/results`` handing out
+  ``results_per_poll`` new results per call with ``status`` Running until every result of
+  ``search_results`` was handed out, then Stopped; ``search/stop``/``delete`` (404 for an
+  unknown job) and ``search/downloadTorrent``.
 """
 
 from __future__ import annotations
 
 import email.parser
 import email.policy
+import email.utils
 import hashlib
 import json
 import secrets
 import threading
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -41,9 +56,9 @@ from tests.emulators import bencode
 from tests.support.httpserver import QuietHandler
 
 PROFILES = {
-    "5.0": {"app": "v5.0.4", "webapi": "2.11.2"},
-    "5.0.2": {"app": "v5.0.2", "webapi": "2.11.2"},  # comment written as source
-    "5.2": {"app": "v5.2.1", "webapi": "2.15.1"},
+    "5.0.2": {"app": "v5.0.2", "webapi": "2.11.2", "modern": False},  # comment written as source
+    "5.2": {"app": "v5.2.3", "webapi": "2.15.1", "modern": True},
+    "next": {"app": "v5.3.0alpha1", "webapi": "2.16.1", "modern": True},
 }
 FILTERS = {"all", "downloading", "seeding", "completed", "stopped", "running", "active",
            "inactive", "stalled", "stalled_uploading", "stalled_downloading", "checking",
@@ -74,6 +89,11 @@ class Qbt5State:
         self.requests: list[tuple[str, str, dict, dict]] = []  # method, endpoint, params, headers
         self.lock = threading.Lock()
 
+    @property
+    def modern(self) -> bool:
+        """5.2 and later: 204s, 401 for a bad password, QBT_SID_<port>, JSON add answers."""
+        return self.profile["modern"]
+
     def endpoints(self, name: str) -> list[str]:
         return [e for _, e, _, _ in self.requests if e == name]
 
@@ -89,7 +109,7 @@ class Qbt5Handler(QuietHandler):
 
     @property
     def cookie_name(self) -> str:
-        return f"QBT_SID_{self.port}" if self.state.version == "5.2" else "SID"
+        return f"QBT_SID_{self.port}" if self.state.modern else "SID"
 
     def do_GET(self):
         self._handle("GET")
@@ -117,8 +137,21 @@ class Qbt5Handler(QuietHandler):
                 params.update({k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()})
         return params, files
 
+    def send_response(self, code, message=None):
+        # 5.2+ sends no reason phrase on a 2xx status line (seen on 5.3.0: "HTTP/1.1 204 ").
+        if self.state.modern and 200 <= code < 300:
+            message = ""
+        super().send_response(code, message)
+
     def _text(self, status: int, text: str = "", headers=None):
         self.send_body(status, text, "text/plain; charset=UTF-8", headers)
+
+    def _require(self, params, *names) -> bool:
+        """apicontroller.cpp requireParams: 400 naming what is missing."""
+        missing = [n for n in names if n not in params]
+        if missing:
+            self._text(400, "Missing required parameters: " + ", ".join(missing))
+        return not missing
 
     def _json(self, value, status: int = 200):
         self.send_body(status, json.dumps(value))
@@ -139,14 +172,14 @@ class Qbt5Handler(QuietHandler):
         bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
         if endpoint == "auth/login":
             return self._login(params, bearer)
-        if state.version == "5.2" and state.api_key and bearer == state.api_key:
+        if state.modern and state.api_key and bearer == state.api_key:
             if endpoint.startswith("auth/"):
                 return self._text(403, "Forbidden")
         elif not (state.bypass_localhost or self._session() in state.sessions):
             return self._text(403, "Forbidden")
         handler = ROUTES.get(endpoint)
         if handler is None:
-            return self._text(404, "Not Found")
+            return self._text(404, "Endpoint does not exist" if state.modern else "Not Found")
         wanted_method, function = handler
         if wanted_method == "POST" and method != "POST":
             return self._text(405, "Method Not Allowed")
@@ -161,20 +194,23 @@ class Qbt5Handler(QuietHandler):
 
     def _login(self, params, bearer) -> None:
         state = self.state
-        if bearer and state.version == "5.2":
+        if bearer and state.modern:
             return self._text(403, "Forbidden")
         if state.failed_logins >= BAN_AFTER:
             return self._text(403, "Your IP address has been banned after too many failed authentication attempts.")
         if params.get("username") == state.username and params.get("password") == state.password:
             sid = secrets.token_urlsafe(24)
             state.sessions.add(sid)
-            cookie = {"Set-Cookie": f"{self.cookie_name}={sid}; HttpOnly; SameSite=Strict; path=/"}
-            if state.version == "5.2":
+            if state.modern:
+                expires = email.utils.formatdate(time.time() + 3600, usegmt=True)
+                cookie = {"Set-Cookie": f"{self.cookie_name}={sid}; HttpOnly; SameSite=Lax; "
+                                        f"expires={expires}; path=/"}
                 return self._text(204, "", cookie)
+            cookie = {"Set-Cookie": f"{self.cookie_name}={sid}; HttpOnly; SameSite=Strict; path=/"}
             return self._text(200, "Ok.", cookie)
         state.failed_logins += 1
-        if state.version == "5.2":
-            return self._text(401, "")
+        if state.modern:
+            return self._text(401, "Unauthorized")
         return self._text(200, "Fails.")
 
     # -- endpoints -------------------------------------------------------------------------
@@ -195,6 +231,11 @@ class Qbt5Handler(QuietHandler):
 
     def info(self, params, files):
         rows = list(self.state.torrents.values())
+        answer = json.loads(json.dumps(rows))  # as they are now; checks finish after this call
+        for t in rows:
+            if t["state"] == "checkingResumeData":
+                t["state"] = t.pop("settle")
+        rows = answer
         flt = params.get("filter", "all")
         if flt in ("stopped",):
             rows = [t for t in rows if t["state"].startswith("stopped")]
@@ -223,7 +264,10 @@ class Qbt5Handler(QuietHandler):
                 failed += 1
                 continue
             self.state.torrents[infohash] = {
-                "hash": infohash, "name": name, "state": "stoppedDL" if stopped else "stalledUP",
+                "hash": infohash, "name": name,
+                # a new torrent is checkingResumeData first (seen on 5.1.0 and 5.3.0), stopped or not
+                "state": "checkingResumeData",
+                "settle": "stoppedDL" if stopped else "stalledUP",  # its state after the check
                 "progress": 0 if stopped else 1, "size": 1, "category": params.get("category", ""),
                 "tags": params.get("tags", "").replace(",", ", "), "save_path": params.get("savepath", "/downloads"),
                 "added_on": 1700000000, "completion_on": -1, "ratio": 0, "upspeed": 0, "dlspeed": 0,
@@ -231,10 +275,11 @@ class Qbt5Handler(QuietHandler):
                 "seed_mode": params.get("seedMode") == "true" or params.get("skip_checking") == "true"}
             ok += 1
             ids.append(infohash)
-        if self.state.version == "5.2":
-            answer = {"success_count": ok, "failure_count": failed, "pending_count": 0,
-                      "added_torrent_ids": ids}
-            return self._json(answer, 200 if ok else 409)
+        if self.state.modern:
+            if not ok:  # torrentscontroller.cpp addAction: APIError(Conflict) with no message
+                return self._text(409, "Conflict")
+            return self._json({"success_count": ok, "failure_count": failed, "pending_count": 0,
+                               "added_torrent_ids": ids})
         self._text(200, "Ok." if ok else "Fails.")
 
     def _set_state(self, params, stopped: bool):
@@ -272,11 +317,14 @@ class Qbt5Handler(QuietHandler):
         t = self.state.torrents.get(params.get("hash"))
         if t is None:
             return self._text(404, "Torrent hash was not found")
-        old = params.get("url") if self.state.version == "5.2" else params.get("origUrl")
+        key = "url" if self.state.modern else "origUrl"  # renamed in WebAPI 2.15 (5.2)
+        if not self._require(params, "hash", key):
+            return
+        old = params[key]
         if old not in t["trackers"] or params.get("newUrl") in t["trackers"]:
             return self._text(409, "Conflict")
         t["trackers"] = [params["newUrl"] if u == old else u for u in t["trackers"]]
-        self._text(200)
+        self._text(204 if self.state.modern else 200)  # 5.2+: no result set → 204
 
     # -- torrent creator (5.0+) ------------------------------------------------------------
 
@@ -313,7 +361,8 @@ class Qbt5Handler(QuietHandler):
                          "errorMessage": task["error"], "format": p.get("format", "hybrid"),
                          "private": p.get("private") == "true", "comment": p.get("comment", ""),
                          "source": p.get("source", ""), "progress": 100 if task["torrent"] else 0,
-                         "timeAdded": "Thu Nov 7 10:00:00 2024"})
+                         # a date string up to 5.2, a Unix time from WebAPI 2.16.0 (#24210)
+                         "timeAdded": 1730973600 if self.state.version == "next" else "Thu Nov 7 10:00:00 2024"})
         self._json(rows)
 
     def _build(self, task) -> None:
@@ -445,7 +494,7 @@ ROUTES = {
     "search/delete": ("POST", Qbt5Handler.search_delete),
     "search/downloadTorrent": ("POST", Qbt5Handler.search_download),
     "torrentcreator/addTask": ("POST", Qbt5Handler.creator_add),
-    "torrentcreator/status": ("POST", Qbt5Handler.creator_status),
+    "torrentcreator/status": ("GET", Qbt5Handler.creator_status),  # GET or POST (seen on 5.3.0)
     "torrentcreator/torrentFile": ("POST", Qbt5Handler.creator_file),
     "torrentcreator/deleteTask": ("POST", Qbt5Handler.creator_delete),
 }
