@@ -208,3 +208,25 @@ def test_wrong_password_is_still_a_wrong_password(qbittorrent_each_fresh, config
     run = invoke("qbit", "list", "--json")
     assert run.exit_code == 4
     assert "rejected the user name or password" in run.error_json()["message"]
+
+
+def test_create_v1_with_source_and_tracker_then_seed_it(qb, tmp_path):
+    if qb.version == "4.5.2":
+        pytest.skip("torrentcreator needs qBittorrent 5.0 (refusal: test_create_needs_qbittorrent_5)")
+    from mktint.torrent.metainfo import Metainfo
+
+    data = tmp_path / f"v1-{uuid.uuid4().hex[:8]}"
+    data.mkdir()
+    (data / "part1.m4b").write_bytes(uuid.uuid4().bytes * 3000)
+    target = tmp_path / "v1.torrent"
+    run = invoke("qbit", "create", data, "-o", target, "--source", "RED", "-a",
+                 "http://127.0.0.1:9/announce", "--piece-size", "16KiB", "--json")
+    assert run.exit_code == 0, run.stderr
+    made = run.json()
+    meta = Metainfo.parse(target.read_bytes())
+    assert (meta.source, meta.private, meta.piece_length, meta.announce) == (
+        "RED", True, 16384, "http://127.0.0.1:9/announce")
+    assert made["infohash"] == meta.infohash and made["source_fixed"] is False
+    run = invoke("qbit", "add", target, "--save-path", tmp_path, "--json")
+    assert run.exit_code == 0 and run.json()[0]["status"] == "added", run.stdout + run.stderr
+    assert wait_for(meta.infohash, lambda t: t["progress"] == 1)["progress"] == 1
