@@ -50,6 +50,7 @@ def create(state: AppState, path, output_path, private, source, announce, web_se
     from mktint.core.units import parse_size
     from mktint.services.qbittorrent import creator
     from mktint.torrent.create import check_piece_length
+    from mktint.torrent.metainfo import file_mode
 
     target = Path(output_path)
     if target.exists() and not force:
@@ -60,8 +61,8 @@ def create(state: AppState, path, output_path, private, source, announce, web_se
     data, made = creator.create(client_of(state), path, private=private, source=source,
                                 trackers=announce, web_seeds=web_seeds, comment=comment,
                                 piece_size=size, format=fmt, start_seeding=start_seeding, wait=wait)
-    try:
-        paths.atomic_write(target, data, overwrite=force)
+    try:  # 0600 when its announce URL holds a passkey
+        paths.atomic_write(target, data, mode=file_mode(data), overwrite=force)
     except FileExistsError:
         raise Conflict(f"{target} exists", hint="use --force to overwrite it") from None
     result = {**made.to_dict(), "output": str(target)}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 
 import pytest
 
@@ -165,3 +167,19 @@ def test_bad_piece_size_is_refused_before_sending(emulator, tmp_path, size):
     run = invoke("qbit", "create", book(tmp_path), "-o", tmp_path / "b.torrent", "--piece-size", size)
     assert run.exit_code == 2 and "piece size" in run.stderr
     assert creator_calls(server.state) == []
+
+
+def test_output_holding_a_passkey_is_0600_others_follow_the_umask(emulator, tmp_path):
+    emulator("5.2")
+    folder = book(tmp_path)
+    previous = os.umask(0o022)
+    try:
+        secret, public = tmp_path / "secret.torrent", tmp_path / "public.torrent"
+        run = invoke("qbit", "create", folder, "-o", secret,
+                     "-a", "https://t.example/0123456789abcdefXYZ/announce")
+        assert run.exit_code == 0, run.stderr
+        assert invoke("qbit", "create", folder, "-o", public, "-a", "https://t.example/a").exit_code == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert stat.S_IMODE(public.stat().st_mode) == 0o644
