@@ -35,16 +35,17 @@ def wait_seeding(client, infohash: str, *, recheck_failed: bool = False,
     (``timeout``, default ``BASE_WAIT`` plus a check of its size).
 
     ``recheck_failed``: a torrent that was already in the client and shows missing files
-    or an error is rechecked first (the data may have been put back since).
+    or an error is started again first, which makes qBittorrent look at the files again
+    (the data may have been put back since).
     """
     import time
 
     row = client.torrent(infohash)
     if recheck_failed and row["state"] in FAILED:
-        # libtorrent stops a torrent on a file error; a recheck alone leaves it waiting in
-        # checkingUP (seen on 4.5.2), so it is started (which clears the error) first.
+        # Starting it is the recheck: qBittorrent clears the error and, for missing files,
+        # reloads the torrent, which checks the files again (TorrentImpl::resume). A forced
+        # recheck on top races with that reload and can stay in checkingUP (seen on 4.5.2).
         client.start([infohash])
-        client.recheck([infohash])
     if timeout is None:
         timeout = BASE_WAIT + (row.get("size") or 0) / CHECK_BYTES_PER_SECOND
     poll = Poll(timeout, POLL_FIRST, POLL_MAX)
