@@ -78,3 +78,15 @@ def test_publish_to_mam_writes_the_given_description(world, book, tmp_path):
     assert run.exit_code == 0, run.stderr
     bundle = tmp_path / f"{book.name}.mam-upload"
     assert (bundle / "description.txt").read_text() == text + "\n"
+
+
+def test_publish_refuses_names_clients_cannot_use_before_hashing(world, book, monkeypatch):
+    from tests.publish.test_publish import count_hashing
+
+    hashing = count_hashing(monkeypatch)
+    shutil.copyfile(book / "02 - Part Two.mp3", book / "03 - Part\tThree.mp3")
+    run = invoke("publish", book, "--to", "red", "--yes")
+    assert run.exit_code == 1, run.stderr
+    assert "data: 1 name(s) that torrent clients cannot use" in run.stderr
+    assert "03 - Part\\tThree.mp3: holds a control character" in run.stderr
+    assert hashing == [] and world.red.uploads == []
