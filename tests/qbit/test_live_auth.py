@@ -184,7 +184,7 @@ def test_a_full_state_disk_sends_no_login(qbittorrent_each_fresh, config_file, m
 
 
 def test_auth_login_does_not_resend_a_rejected_password_without_force(qbittorrent_each_fresh, config_file,
-                                                                      caplog):
+                                                                      caplog, monkeypatch):
     write_qbit_config(config_file, qbittorrent_each_fresh)
     run, logins, _ = traced(caplog, "auth", "login", "qb", "--with-token", "--json", input="wrong-password\n")
     assert run.exit_code == 4 and logins == 1
@@ -194,6 +194,19 @@ def test_auth_login_does_not_resend_a_rejected_password_without_force(qbittorren
         error = run.error_json()
         assert "rejected this password last time" in error["message"]
     assert "--force" in run.stderr
+    # At a terminal, the prompt for the password says why it is asked again.
+    import click
+
+    from mktint.cli import auth as auth_cli
+    from mktint.core.factory import Factory
+
+    asked = []
+    monkeypatch.setattr(auth_cli.sys, "stdin", type("Tty", (), {"isatty": staticmethod(lambda: True)})())
+    monkeypatch.setattr(click, "prompt", lambda text, **kwargs: asked.append(text) or "typed")
+    note = Factory().service("qb", "qbittorrent").rejected_secret_note("PASSWORD")
+    assert auth_cli._read_secret("PASSWORD", False, "PASSWORD for qb", note) == "typed"
+    assert asked == ["qBittorrent rejected the password tried last time; PASSWORD for qb"]
+    monkeypatch.undo()
     run, logins, _ = traced(caplog, "auth", "login", "qb", "--with-token", "--force", "--json",
                             input="wrong-password\n")
     assert run.exit_code == 4 and logins == 1

@@ -56,8 +56,9 @@ BAN_HINT = ("qBittorrent bans an IP for an hour (default) after 5 failed logins;
 
 
 def succeeded(response: requests.Response) -> bool:
-    """Any 2xx: from 5.2 an action with nothing to say answers 204 with no body, and a
-    status line may carry no reason phrase (src/webui/api/apicontroller.cpp, 5.3.0)."""
+    """Any 2xx: from 5.2 an action whose controller sets no result answers 204 with no body
+    (src/webui/webapplication.cpp; editTracker on 5.3.0), and a status line may carry no
+    reason phrase."""
     return 200 <= response.status_code < 300
 
 
@@ -238,15 +239,15 @@ class QBittorrentSession(ServiceClient):
                                      "(it is checked once); repeated failed logins get the IP banned "
                                      "for an hour")
 
-    def _login(self, password: str, *, force: bool = False, adopt: bool = False) -> None:
+    def _login(self, password: str, *, adopt: bool = False) -> None:
         """One POST auth/login under the login lock, recorded before it is sent. Never
-        retried; failures raise AuthError. Without ``force`` a password rejected before is
-        not sent. With ``adopt``, a session another run cached meanwhile is taken instead."""
+        retried; failures raise AuthError. A password rejected before is not sent
+        (``forget_rejected_secret`` lifts that). With ``adopt``, a session another run
+        cached meanwhile is taken instead."""
         with self._login_lock():
             if adopt and self._cookies_changed():
                 return
-            if not force:
-                self._refuse_if_failed_before(password)
+            self._refuse_if_failed_before(password)
             self._record_attempt(password)
             try:
                 self._send_login(password)
