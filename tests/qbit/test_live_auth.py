@@ -201,12 +201,12 @@ def test_auth_login_does_not_resend_a_rejected_password_without_force(qbittorren
     from mktint.core.factory import Factory
 
     asked = []
-    monkeypatch.setattr(auth_cli.sys, "stdin", type("Tty", (), {"isatty": staticmethod(lambda: True)})())
-    monkeypatch.setattr(click, "prompt", lambda text, **kwargs: asked.append(text) or "typed")
     note = Factory().service("qb", "qbittorrent").rejected_secret_note("PASSWORD")
-    assert auth_cli._read_secret("PASSWORD", False, "PASSWORD for qb", note) == "typed"
+    with monkeypatch.context() as patch:
+        patch.setattr(auth_cli.sys, "stdin", type("Tty", (), {"isatty": staticmethod(lambda: True)})())
+        patch.setattr(click, "prompt", lambda text, **kwargs: asked.append(text) or "typed")
+        assert auth_cli._read_secret("PASSWORD", False, "PASSWORD for qb", note) == "typed"
     assert asked == ["qBittorrent rejected the password tried last time; PASSWORD for qb"]
-    monkeypatch.undo()
     run, logins, _ = traced(caplog, "auth", "login", "qb", "--with-token", "--force", "--json",
                             input="wrong-password\n")
     assert run.exit_code == 4 and logins == 1
