@@ -71,7 +71,7 @@ def create(state: AppState, path, output_path, private, source, announce, web_se
     def human() -> None:
         if made.source_fixed:
             out.warn("this qBittorrent (5.0.0–5.0.2) wrote the comment as `source`; corrected locally")
-        out.success(f"wrote {target} ({made.name}, {made.infohash})")
+        out.success(f"wrote {target} ({made.name}, {out.hash(made.infohash, err=True)})")
 
     out.emit(result, human)
 
