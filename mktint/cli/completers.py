@@ -100,8 +100,7 @@ def hash_completer(*, service_key: str) -> Callable:
         try:
             from click.shell_completion import CompletionItem
 
-            config_path = ctx.find_root().params.get("config_path")
-            pairs = server_words(config_path, ctx.meta.get(service_key), "hashes")
+            pairs = server_words(state_of(ctx).config_path, ctx.meta.get(service_key), "hashes")
             typed = incomplete.lower()
             return [CompletionItem(h, help=name) for h, name in pairs if h.startswith(typed)]
         except Exception:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tests.qbit.helpers import added, one
 from tests.support.cli import run_subprocess
 from tests.support.httpserver import free_port
@@ -24,6 +26,19 @@ def test_hashes_complete_with_the_torrent_name(qb, tmp_path):
         assert items[at - 1] == "plain" and items[at + 1] == name, (words, run.stdout)
     bash = complete(f"mktint qbit remove {infohash[:6]}", shell="bash")
     assert f"plain,{infohash}" in bash.stdout.splitlines()
+
+
+def test_hash_completion_reads_a_config_given_after_the_subcommand(qb, tmp_path, monkeypatch, config_file):
+    from tests.support.qbittorrent import USERNAME
+
+    infohash, _ = added(tmp_path)
+    config_file(f'[services.qbittorrent]\nurl = "http://127.0.0.1:{free_port()}"\n')  # the default: down
+    other = tmp_path / "other.toml"
+    other.write_text(f'[defaults]\nclient = "elsewhere"\n[services.elsewhere]\nkind = "qbittorrent"\n'
+                     f'url = "{qb.url}"\nusername = "{USERNAME}"\n')
+    monkeypatch.setenv("MKTINT_ELSEWHERE_PASSWORD", os.environ["MKTINT_QB_PASSWORD"])
+    run = complete(f"mktint qbit info --config {other} {infohash[:6]}")
+    assert infohash in run.stdout.split("\n")
 
 
 def test_hash_completion_is_silent_when_the_server_is_down(config_file, tmp_path):
