@@ -24,12 +24,7 @@ def _flag_setter(name: str) -> Callable:
     return set_flag
 
 
-def _set_json(ctx: click.Context, _param, value: bool) -> bool:
-    if value:
-        state_of(ctx).set_flag("json", True)
-    return value
-
-
+_set_json = _flag_setter("json")
 json_option = click.option(
     "--json", "as_json", is_flag=True, expose_value=False, is_eager=True, callback=_set_json,
     help="Print JSON (one object or array) on stdout.")
@@ -40,7 +35,7 @@ json_option = click.option(
 GLOBAL_FLAGS = "--config PATH, --debug, -q/--quiet, --no-color, --json"
 
 
-def global_options(*, root: bool) -> list[click.Option]:
+def global_options(*, root: bool, json_callback: Callable = _set_json) -> list[click.Option]:
     """The global options; ``root`` ones read their environment variables and show in help."""
     hidden = not root
     return [
@@ -56,7 +51,7 @@ def global_options(*, root: bool) -> list[click.Option]:
         click.Option(["--no-color"], is_flag=True, expose_value=False, hidden=hidden,
                      callback=_flag_setter("no_color"), help="No colours (also NO_COLOR=1)."),
         click.Option(["--json", "as_json"], is_flag=True, expose_value=False, hidden=hidden,
-                     is_eager=True, callback=_set_json if root else _check_json,
+                     is_eager=True, callback=json_callback,
                      help="Print JSON on stdout (commands that return data); errors as JSON on stderr."),
     ]
 
@@ -79,9 +74,8 @@ def inherit_global_options(command: click.Command) -> click.Command:
     note = f"\b\nGlobal options work here too: {GLOBAL_FLAGS} (see mktint --help)."
     command.epilog = f"{command.epilog}\n\n{note}" if command.epilog else note
     taken = {opt for param in command.params for opt in param.opts + param.secondary_opts}
-    for option in global_options(root=False):
-        if option.name == "as_json" and isinstance(command, click.Group):
-            option.callback = _set_json
+    json_callback = _set_json if isinstance(command, click.Group) else _check_json
+    for option in global_options(root=False, json_callback=json_callback):
         if not taken & set(option.opts):
             command.params.append(option)
     if isinstance(command, click.Group):
