@@ -36,6 +36,7 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
     key = f"{name}\0{service['url']}\0{what}"
 
     def ask_server() -> list:
+        _probe(service["url"])  # a stopped server: nothing, before the HTTP stack loads
         client = factory.service(name, "qbittorrent")
         client.timeout = (BUDGET, BUDGET)
         client.max_attempts = 1
@@ -53,6 +54,24 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
         return [w for w in words if isinstance(w, list) and len(w) == 2
                 and all(isinstance(x, str) for x in w)]
     return [w for w in words if isinstance(w, str)]
+
+
+def _probe(url: str) -> None:
+    """Raise OSError when nothing listens at ``url``'s host and port (refused at once).
+
+    Only the standard library's socket: a Tab with the server stopped costs no import of
+    requests, keyring or the client. Skipped when a proxy is set (requests would use it).
+    """
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    if any(os.environ.get(v) for v in ("http_proxy", "https_proxy", "all_proxy",
+                                       "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")):
+        return
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    socket.create_connection((parts.hostname, port), timeout=BUDGET).close()
 
 
 def server_words(config_path: str | None, service_name: str | None, what: str,

@@ -93,3 +93,15 @@ def test_a_wrong_password_completes_nothing_and_never_prompts(qbittorrent_fresh,
 def test_a_service_of_another_kind_completes_nothing(config_file):
     config_file("")
     assert words(complete("mktint qbit -s red list --category ")) == []
+
+
+def test_a_stopped_server_completes_nothing_without_loading_the_http_stack(config_file):
+    from tests.support.httpserver import free_port
+
+    config_file(f'[defaults]\nclient = "qb"\n[services.qb]\nkind = "qbittorrent"\n'
+                f'url = "http://127.0.0.1:{free_port()}"\n')
+    for option in ("--category", "--tag"):
+        run = complete(f"mktint qbit list {option} ", env={"MKTINT_QB_PASSWORD": "x"},
+                       python_flags=("-X", "importtime"))
+        assert words(run) == []
+        assert not imported_modules(run) & set(HEAVY), imported_modules(run) & set(HEAVY)
