@@ -1,15 +1,31 @@
 """The base HTTP client every service client extends.
 
 One ``requests.Session`` per client (connection pooling, cookie jar), an honest
-User-Agent, connect and read timeouts on every request, a per-service rate limiter that
-every request — redirects included — passes through, retries only where they are safe,
-a ``--debug`` trace with secrets masked, and the one place where transport failures
-become mktint errors.
+User-Agent, connect and read timeouts on every request, a deadline on the whole request,
+a per-site rate limiter that every request — redirects included — passes through, retries
+only where they are safe, a ``--debug`` trace with secrets masked, and the one place where
+transport failures become mktint errors.
+
+Time is bounded three ways. Each socket read waits at most the read timeout; the whole
+request — every byte of the answer, however slowly it trickles in, plus retries and
+redirects — ends by its deadline (``deadline`` per service, default ``DEADLINE``); and no
+wait for a rate limit lasts longer than ``MAX_WAIT``: a server asking for more (a huge
+``Retry-After``, now or stored by an earlier run) ends the request at once with
+:class:`RateLimited` naming the time it asked for. Every wait longer than
+``NOTICE_AFTER`` seconds is announced through the ``mktint.notice`` logger, which the CLI
+shows on stderr (services never print).
 
 Retry rules: idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) and requests the caller
-marks ``retry_safe=True`` are retried on connection errors, 502/503/504 and 429 (waiting
-``Retry-After``), with exponential backoff and jitter, at most ``MAX_ATTEMPTS`` times and
-``MAX_RETRY_WAIT`` seconds in all. Anything else — an upload, a login — is sent once.
+marks ``retry_safe=True`` are retried on a reset connection, a connect timeout, 502/503/504
+and 429 (waiting ``Retry-After``), with exponential backoff and jitter, at most
+``MAX_ATTEMPTS`` times and within the deadline. A refused connection or an unknown host
+fails at once (nothing is listening; waiting will not change that), and neither uses a
+rate-limit slot. A read timeout is not retried: the server has the request and is busy.
+Anything else — an upload, a login — is sent once.
+
+Credentials (``auth_headers()``, cookies, an ``Authorization`` or ``Cookie`` header) are
+never carried to another host or over a redirect from https to http; an authenticated
+request redirected from https to http is refused.
 """
 
 from __future__ import annotations
@@ -24,20 +40,25 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from mktint import PROJECT_URL, __version__
-from mktint.core import redact
+from mktint.core import deadline as deadlines, redact
 from mktint.core.errors import ProtocolError, RateLimited, TemporaryError, Timeout
-from mktint.core.ratelimit import Rate, RateLimiter
+from mktint.core.ratelimit import Rate, RateLimiter, WaitTooLong
 
 USER_AGENT = f"mktint/{__version__} (+{PROJECT_URL})"
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
+DEADLINE = 60.0  # seconds one request may take in all, from its first byte sent
+MAX_WAIT = 90.0  # the longest wait for a rate limit (ours, or a server's Retry-After)
+NOTICE_AFTER = 2.0  # waits longer than this are announced on stderr
+MAX_BODY = 128 * 1024 * 1024  # bytes of a decoded answer; more is refused, not read
 MAX_ATTEMPTS = 3
-MAX_RETRY_WAIT = 60.0
 MAX_REDIRECTS = 5
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 trace = logging.getLogger("mktint.http")
+notices = logging.getLogger("mktint.notice")
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -46,14 +67,24 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if seconds == seconds else None  # NaN: no answer
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def clock_time(epoch: float) -> str:
+    """A wall-clock time for messages: UTC, to the second."""
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
+    except (OverflowError, OSError, ValueError):
+        return "a time too far ahead to show"
 
 
 class HttpClient:
@@ -61,18 +92,22 @@ class HttpClient:
 
     rate: Rate | None = None
 
-    def __init__(self, service: str, base_url: str, *, timeout: float = READ_TIMEOUT,
+    def __init__(self, service: str, base_url: str, *, timeout: float | None = READ_TIMEOUT,
                  verify_tls: bool | str = True, connect_timeout: float = CONNECT_TIMEOUT,
-                 max_attempts: int = MAX_ATTEMPTS, max_retry_wait: float = MAX_RETRY_WAIT):
+                 max_attempts: int = MAX_ATTEMPTS, deadline: float | None = DEADLINE,
+                 max_wait: float = MAX_WAIT, max_body: int = MAX_BODY):
         self.service = service
         self.base_url = base_url.rstrip("/") + "/"
-        self.timeout = (connect_timeout, timeout)
+        self.timeout = (connect_timeout, timeout or READ_TIMEOUT)
         self.verify_tls = verify_tls
         self.max_attempts = max_attempts
-        self.max_retry_wait = max_retry_wait
+        self.deadline = deadline or DEADLINE
+        self.max_wait = max_wait
+        self.max_body = max_body
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        self.limiter = RateLimiter(f"{service}", self.rate) if self.rate else None
+        deadlines.mount(self.session)
+        self.limiter = RateLimiter(site_key(self.base_url), self.rate) if self.rate else None
 
     # -- hooks for subclasses ------------------------------------------------------------
 
@@ -89,39 +124,48 @@ class HttpClient:
                 files: Any = None, json: Any = None, headers: dict[str, str] | None = None,
                 retry_safe: bool | None = None, follow_redirects: bool = True,
                 timeout: float | tuple[float, float] | None = None,
-                authenticate: bool = True, stream: bool = False) -> requests.Response:
+                authenticate: bool = True) -> requests.Response:
+        """Send one request (following redirects, retrying where safe); the body is read."""
         method = method.upper()
         retryable = method in IDEMPOTENT if retry_safe is None else retry_safe
         url = self.url(path)
         all_headers = dict(headers or {})
         if authenticate:
             all_headers.update(self.auth_headers())
-        deadline = time.monotonic() + self.max_retry_wait
+        ends: float | None = None  # the deadline, set when the first attempt may be sent
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = self._send_following_redirects(
-                    method, url, params=params, data=data, files=files, json=json,
-                    headers=all_headers, follow=follow_redirects,
-                    timeout=timeout or self.timeout, stream=stream)
-            except requests.ConnectionError as e:  # ConnectTimeout included
+                self._acquire(None if ends is None else ends - time.monotonic())
+                if ends is None:
+                    ends = time.monotonic() + self.deadline
+                with deadlines.within(ends):
+                    response = self._send_following_redirects(
+                        method, url, params=params, data=data, files=files, json=json,
+                        headers=all_headers, follow=follow_redirects,
+                        timeout=timeout or self.timeout)
+            except requests.RequestException as e:
+                failure = _classify(e)
+                if ends is not None and time.monotonic() >= ends:
+                    raise self._timeout_error(url, deadline=True) from None
+                if failure == "timeout":  # the server accepted the request and did not answer
+                    raise self._timeout_error(url) from None
                 wait = self._backoff(attempt)
-                if retryable and attempt < self.max_attempts and self._room(deadline, wait):
+                if (failure in ("reset", "connect_timeout") and retryable
+                        and attempt < self.max_attempts and self._room(ends, wait)):
                     trace.debug("%s: connection failed (%s); retry %d in %.1fs",
                                 self.service, _reason(e), attempt, wait)
-                    time.sleep(wait)
+                    self._sleep(wait, f"the connection failed ({_reason(e)}); retrying")
                     continue
+                if failure == "other":
+                    raise TemporaryError(f"{self.service}: request failed: {_reason(e)}",
+                                         service=self.service) from None
                 raise TemporaryError(
                     f"cannot reach {self.service} at {self._public_url(url)}: {_reason(e)}",
                     service=self.service,
                     hint="check that the service is running and the URL in the config is right",
                 ) from None
-            except requests.Timeout:  # the server accepted the request and did not answer
-                raise self._timeout_error(url) from None
-            except requests.RequestException as e:
-                raise TemporaryError(f"{self.service}: request failed: {redact.redact(e)}",
-                                     service=self.service) from None
 
             if response.status_code not in RETRY_STATUSES:
                 return response
@@ -129,29 +173,82 @@ class HttpClient:
             if response.status_code == 429 and self.limiter and retry_after:
                 self.limiter.block_for(retry_after)
             wait = retry_after if retry_after is not None else self._backoff(attempt)
-            if retryable and attempt < self.max_attempts and self._room(deadline, wait):
+            if retryable and attempt < self.max_attempts and self._room(ends, wait):
                 trace.debug("%s: HTTP %d; retry %d in %.1fs", self.service,
                             response.status_code, attempt, wait)
                 response.close()
-                time.sleep(wait)
+                self._sleep(wait, f"it answered HTTP {response.status_code}; retrying")
                 continue
             if response.status_code == 429:
-                raise RateLimited(
-                    f"{self.service} is rate limiting requests"
-                    + (f"; retry in {retry_after:.0f} s" if retry_after else ""),
-                    retry_after=retry_after, service=self.service)
+                raise self._rate_limited(retry_after)
             return response  # 502/503/504 with no retry left: the caller reads the body
 
-    def _send_following_redirects(self, method, url, *, headers, follow, **kwargs):
+    def _acquire(self, left: float | None) -> None:
+        """Take a rate-limit slot: wait (announced) up to ``max_wait`` and the ``left``
+        seconds of the deadline, else fail at once."""
+        if not self.limiter:
+            return
+        longest = self.max_wait if left is None else min(self.max_wait, left)
+        try:
+            waited = self.limiter.acquire(
+                max_wait=max(0.0, longest),
+                on_wait=lambda seconds, blocked: self._announce(
+                    seconds, "it asked mktint to slow down (Retry-After)" if blocked
+                    else f"its rate limit is {self.rate.limit} requests per {self.rate.period:g} s"))
+        except WaitTooLong as e:
+            if e.blocked:
+                raise self._rate_limited(e.wait) from None
+            raise RateLimited(
+                f"{self.service}: the next request within its rate limit "
+                f"({self.rate.limit} per {self.rate.period:g} s) is allowed in {e.wait:.0f} s, "
+                f"longer than this command may wait ({max(0.0, longest):.0f} s)",
+                retry_after=e.wait, service=self.service) from None
+        if waited:
+            trace.debug("%s: rate limit, waited %.2fs", self.service, waited)
+
+    def _rate_limited(self, retry_after: float | None) -> RateLimited:
+        if not retry_after:
+            return RateLimited(f"{self.service} is rate limiting requests",
+                               service=self.service)
+        return RateLimited(
+            f"{self.service} asked mktint not to send requests before "
+            f"{clock_time(time.time() + retry_after)} (in {_duration(retry_after)})",
+            retry_after=retry_after, service=self.service,
+            hint="try again after that time; mktint waits at most "
+                 f"{self.max_wait:.0f} s for a rate limit")
+
+    def _sleep(self, seconds: float, why: str) -> None:
+        self._announce(seconds, why)
+        time.sleep(seconds)
+
+    def _announce(self, seconds: float, why: str) -> None:
+        if seconds > NOTICE_AFTER:
+            notices.info("waiting %.0f s for %s: %s", seconds, self.service, why)
+
+    def _send_following_redirects(self, method, url, *, params, headers, follow, **kwargs):
         """Send, then follow redirects by hand so that each hop passes the limiter."""
-        for _ in range(MAX_REDIRECTS + 1):
-            response = self._send_once(method, url, headers=headers, **kwargs)
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                self._acquire(deadlines.left())
+            # The first hop adds ``params``; a Location already carries its whole query.
+            response = self._send_once(method, url, params=params if hop == 0 else None,
+                                       headers=headers, **kwargs)
             if not (follow and response.is_redirect):
                 return response
-            location = urljoin(url, response.headers["Location"])
-            if urlsplit(location).netloc != urlsplit(url).netloc:
-                # Never carry credentials to another host.
-                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            location = urljoin(response.url, response.headers["Location"])
+            here, there = urlsplit(url), urlsplit(location)
+            downgrade = here.scheme == "https" and there.scheme != "https"
+            if downgrade and self._carries_credentials(headers):
+                response.close()
+                raise ProtocolError(
+                    f"{self.service} redirected an authenticated request from https to "
+                    f"{self._public_url(location)}; not sending credentials in clear text",
+                    service=self.service,
+                    hint="check the URL in the config (https) and the server's redirects")
+            if downgrade or there.netloc != here.netloc:
+                # Never carry credentials to another host or over plain http.
+                headers = {k: v for k, v in headers.items()
+                           if k.lower() not in CREDENTIAL_HEADERS | self._auth_header_names()}
             if response.status_code in (301, 302, 303) and method != "HEAD":
                 method = "GET"
                 kwargs.update(data=None, files=None, json=None)
@@ -163,11 +260,18 @@ class HttpClient:
             url = location
         raise ProtocolError(f"{self.service}: too many redirects", service=self.service)
 
-    def _send_once(self, method, url, *, params, data, files, json, headers, timeout, stream):
-        if self.limiter:
-            waited = self.limiter.acquire()
-            if waited:
-                trace.debug("%s: rate limit, waited %.2fs", self.service, waited)
+    def _carries_credentials(self, headers: dict[str, str]) -> bool:
+        names = {k.lower() for k in headers}
+        return bool(names & (CREDENTIAL_HEADERS | self._auth_header_names())) or bool(
+            len(self.session.cookies))
+
+    def _auth_header_names(self) -> set[str]:
+        try:
+            return {k.lower() for k in self.auth_headers()}
+        except Exception:  # a missing secret: nothing of it can be in the headers
+            return set()
+
+    def _send_once(self, method, url, *, params, data, files, json, headers, timeout):
         started = time.monotonic()
         request = requests.Request(method, url, params=params, data=data, files=files,
                                    json=json, headers=headers)
@@ -175,20 +279,49 @@ class HttpClient:
         if trace.isEnabledFor(logging.DEBUG):
             trace.debug("→ %s %s %s", method, redact.redact(prepared.url),
                         redact.redact_headers(prepared.headers))
+        reached = True
         try:
-            response = self.session.send(prepared, timeout=timeout, verify=self.verify_tls,
-                                         allow_redirects=False, stream=stream)
+            response = self.session.send(prepared, timeout=_fit(timeout),
+                                         verify=self.verify_tls, allow_redirects=False,
+                                         stream=True)
+            self._read_body(response)
+        except requests.RequestException as e:
+            reached = _classify(e) not in ("refused", "connect_timeout")
+            raise
         finally:
             if self.limiter:
-                self.limiter.finished()
+                self.limiter.finished(reached=reached)
         if trace.isEnabledFor(logging.DEBUG):
             trace.debug("← %d %s (%.3fs) %s", response.status_code, response.reason,
                         time.monotonic() - started, redact.redact_headers(response.headers))
         return response
 
+    def _read_body(self, response: requests.Response) -> None:
+        """Read the (decoded) body, at most ``max_body`` bytes: a gzip bomb or an endless
+        answer is refused, not read into memory."""
+        chunks, size = [], 0
+        for chunk in response.iter_content(65536):
+            size += len(chunk)
+            if size > self.max_body:
+                response.close()
+                raise ProtocolError(
+                    f"{self.service} sent an answer larger than {self.max_body // 2**20} MiB "
+                    f"({self._public_url(response.url)}); not reading it",
+                    service=self.service,
+                    hint="the server or a proxy in front of it is misbehaving")
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+
     # -- helpers ---------------------------------------------------------------------------
 
-    def _timeout_error(self, url: str) -> Timeout:
+    def _timeout_error(self, url: str, *, deadline: bool = False) -> Timeout:
+        if deadline:
+            return Timeout(
+                f"{self.service} did not answer in time: the request took more than its "
+                f"{self.deadline:g} s deadline ({self._public_url(url)})",
+                service=self.service,
+                hint="the service is slow or overloaded; try again later or raise `deadline` "
+                     f"in [services.{self.service}]")
         return Timeout(f"{self.service} did not answer in time ({self._public_url(url)})",
                        service=self.service,
                        hint="the service may be overloaded; try again later or raise `timeout` "
@@ -202,12 +335,70 @@ class HttpClient:
     def _backoff(attempt: int) -> float:
         return min(8.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
 
-    @staticmethod
-    def _room(deadline: float, wait: float) -> bool:
-        return time.monotonic() + wait <= deadline
+    def _room(self, ends: float | None, wait: float) -> bool:
+        """Is there time for a wait and another try?"""
+        return wait <= self.max_wait and ends is not None and time.monotonic() + wait < ends
 
     def close(self) -> None:
         self.session.close()
+
+
+def site_key(url: str) -> str:
+    """What a rate limit belongs to: the site (scheme and host), not a service's name, so
+    two names for one site share one budget."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    port = parts.port if parts.port not in (None, default) else None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def _fit(timeout: float | tuple[float, float]) -> tuple[float, float]:
+    """Connect and read timeouts, neither longer than what is left of the deadline."""
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    left = deadlines.left()
+    if left is None:
+        return connect, read
+    left = max(0.001, left)
+    return min(connect, left), min(read, left)
+
+
+def _classify(error: Exception) -> str:
+    """refused (nothing listening, unknown host), connect_timeout, reset, timeout or other."""
+    import urllib3.exceptions as u3
+
+    if isinstance(error, requests.ConnectTimeout):
+        return "connect_timeout"
+    if isinstance(error, requests.ReadTimeout):
+        return "timeout"
+    cause: Any = error
+    seen = 0
+    while cause is not None and seen < 10:
+        seen += 1
+        if isinstance(cause, u3.NewConnectionError):
+            return "refused"
+        if isinstance(cause, u3.ReadTimeoutError):
+            return "timeout"
+        if isinstance(cause, u3.ProtocolError | ConnectionError):
+            return "reset"
+        if isinstance(cause, u3.MaxRetryError):
+            cause = cause.reason
+        elif cause.args and isinstance(cause.args[0], BaseException):
+            cause = cause.args[0]
+        elif len(cause.args) > 1 and isinstance(cause.args[1], BaseException):
+            cause = cause.args[1]
+        else:
+            break
+    if isinstance(error, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return "reset"
+    return "other"
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def _reason(error: Exception) -> str:

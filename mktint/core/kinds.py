@@ -36,6 +36,8 @@ COMMON_FIELDS: dict[str, Field] = {
     "kind": Field("str", "which kind of service this is"),
     "url": Field("str", "base URL of the service"),
     "timeout": Field("float", "read timeout in seconds (connect timeout is 5 s)", 30.0),
+    "deadline": Field("float", "seconds one request may take in all: every byte of the answer, "
+                               "retries and redirects", 60.0),
     "verify_tls": Field("bool|str", "verify TLS certificates: true, false, or a CA bundle path", True),
 }
 

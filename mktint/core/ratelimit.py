@@ -20,6 +20,15 @@ from pathlib import Path
 from mktint.core import paths
 
 
+class WaitTooLong(Exception):
+    """Sending now would mean waiting ``wait`` seconds, more than the caller allows;
+    ``blocked`` says whether a server's "slow down" (429) asked for it."""
+
+    def __init__(self, wait: float, blocked: bool):
+        super().__init__(f"would wait {wait:.1f} s")
+        self.wait, self.blocked = wait, blocked
+
+
 @dataclass(frozen=True)
 class Rate:
     limit: int  # requests ...
@@ -43,23 +52,34 @@ class RateLimiter:
         self._clock = clock
         self._local = threading.local()  # the window entry of this thread's request
 
-    def acquire(self) -> float:
-        """Block until a request may be sent, and count it. Returns the seconds waited."""
+    def acquire(self, max_wait: float | None = None, on_wait=None) -> float:
+        """Block until a request may be sent, and count it. Returns the seconds waited.
+
+        A wait longer than ``max_wait`` raises :class:`WaitTooLong` at once (nothing is
+        counted); ``on_wait(seconds, blocked)`` is told of each wait before it starts.
+        """
         waited = 0.0
         while True:
-            wait = self._try_acquire()
+            wait, blocked = self._try_acquire()
             if wait is None:
                 return waited
+            if max_wait is not None and wait > max_wait:
+                raise WaitTooLong(wait, blocked)
+            if on_wait is not None:
+                on_wait(wait, blocked)
             self._sleep(wait)
             waited += wait
+            if max_wait is not None:
+                max_wait -= wait
 
-    def finished(self) -> None:
+    def finished(self, *, reached: bool = True) -> None:
         """The request counted by this thread's last ``acquire()`` got its answer (or failed).
 
         Its window entry moves from the moment it was allowed to now. The server saw the
         request somewhere in between, so counting the period from the answer keeps the
         server's own window within the limit even when a request left late (a loaded
-        machine, many processes at once) or travelled slowly.
+        machine, many processes at once) or travelled slowly. A request that never
+        reached the server (connection refused) gives its slot back.
         """
         stamp = getattr(self._local, "stamp", None)
         if stamp is None:
@@ -68,8 +88,11 @@ class RateLimiter:
         with self._locked() as state:
             sent = state.get("sent", [])
             if stamp in sent:
-                sent[sent.index(stamp)] = max(stamp, self._clock())
-                sent.sort()
+                if reached:
+                    sent[sent.index(stamp)] = max(stamp, self._clock())
+                    sent.sort()
+                else:
+                    sent.remove(stamp)
 
     def block_for(self, seconds: float) -> None:
         """The server said "slow down" (429 Retry-After): nobody sends before then."""
@@ -77,22 +100,23 @@ class RateLimiter:
             until = self._clock() + seconds
             state["blocked_until"] = max(state.get("blocked_until", 0.0), until)
 
-    def _try_acquire(self) -> float | None:
-        """Count a request and return None, or return how long to wait before trying again."""
+    def _try_acquire(self) -> tuple[float | None, bool]:
+        """Count a request and return (None, False), or return how long to wait before
+        trying again and whether a server's block is the reason."""
         with self._locked() as state:
             now = self._clock()
             blocked = state.get("blocked_until", 0.0) - now
             if blocked > 0:
-                return blocked
+                return blocked, True
             window = [t for t in state.get("sent", []) if now - t < self.rate.period + _MARGIN]
             if len(window) < self.rate.limit:
                 window.append(now)
                 state["sent"] = window
                 self._local.stamp = now
-                return None
+                return None, False
             state["sent"] = window
             # At least a millisecond: float rounding must never turn a wait into a pass.
-            return max(0.001, window[-self.rate.limit] + self.rate.period + _MARGIN - now)
+            return max(0.001, window[-self.rate.limit] + self.rate.period + _MARGIN - now), False
 
     def _locked(self):
         return _LockedState(self.path)

@@ -16,7 +16,7 @@ class ServiceClient(HttpClient):
                               hint=f"mktint config set services.{config.name}.url URL "
                                    f"(or set {env_name(config.name, 'URL')})")
         super().__init__(config.name, config["url"], timeout=config.get("timeout"),
-                         verify_tls=config.get("verify_tls", True))
+                         deadline=config.get("deadline"), verify_tls=config.get("verify_tls", True))
         self.config = config
         self.credentials = credentials
 

@@ -295,7 +295,8 @@ class _SeedboxEndpoint(HttpClient):
     rate = None
 
     def __init__(self, parent: MamClient, url: str):
-        super().__init__(parent.name, url, timeout=parent.timeout[1], verify_tls=parent.verify_tls)
+        super().__init__(parent.name, url, timeout=parent.timeout[1], deadline=parent.deadline,
+                         verify_tls=parent.verify_tls)
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
 

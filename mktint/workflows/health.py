@@ -234,11 +234,13 @@ def _run_one(factory, name, kind, options, deadline, results, position) -> None:
 
 
 def _fit_to_deadline(client, deadline: float) -> None:
-    """Cut the client's timeouts and retry budget to the time left."""
+    """Cut the client's timeouts, request deadline and longest rate-limit wait to the
+    time left: a check that cannot be sent in time fails at once and says why."""
     left = max(0.1, deadline - time.monotonic())
     connect, read = client.timeout
     client.timeout = (min(connect, left), min(read, left))
-    client.max_retry_wait = min(client.max_retry_wait, left)
+    client.deadline = min(client.deadline, left)
+    client.max_wait = min(client.max_wait, left)
 
 
 def _apply_latency(result: CheckResult, options: Options) -> CheckResult:

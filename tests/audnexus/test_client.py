@@ -187,7 +187,7 @@ def test_the_emulator_rate_limit_is_a_fixed_window_that_counts_refusals(make_cli
 
         client = make_client(emu, cache_hours=0)
         client.limiter = None  # only the server's limit is under test here
-        client.max_retry_wait = 0
+        client.max_wait = 0
         client.book(HAIL_MARY)
         with pytest.raises(RateLimited):
             client.book(HAIL_MARY)
@@ -221,7 +221,7 @@ def test_a_429_makes_every_process_wait(emulator, make_client, tmp_path):
     emulator.throttle(1, retry_after=30)
     client = make_client(emulator, cache_hours=0)
     client.limiter = RateLimiter("audnexus", AudnexusClient.rate, tmp_path)
-    client.max_retry_wait = 0  # this one gives up at once ...
+    client.max_wait = 0  # this one gives up at once ...
     with pytest.raises(RateLimited):
         client.book(HAIL_MARY)
     import time

@@ -22,7 +22,7 @@ class Scripted(QuietHandler):
 
 
 def client(url, **kwargs):
-    return HttpClient("test", url, max_retry_wait=5, **kwargs)
+    return HttpClient("test", url, deadline=5, **kwargs)
 
 
 def test_user_agent_and_timeouts_on_every_request():
@@ -88,7 +88,7 @@ def test_redirects_pass_through_the_limiter_and_drop_auth_across_hosts():
         c = Limited("limited", server.url)
         calls = []
         original = c.limiter.acquire
-        c.limiter.acquire = lambda: calls.append(1) or original()
+        c.limiter.acquire = lambda **kw: calls.append(1) or original(**kw)
         c.request("GET", "/start")
         assert len(calls) == 2
         assert [s[1] for s in server.seen] == ["/start", "/next"]

@@ -19,10 +19,11 @@ COMMANDS = {
 
 @pytest.fixture
 def point_services_at(config_file, monkeypatch):
-    """``point_services_at(url, timeout=None)``: every service's URL is ``url``."""
+    """``point_services_at(url, timeout=None, deadline=None)``: every service's URL is ``url``."""
 
-    def write(url: str, timeout: float | None = None) -> None:
+    def write(url: str, timeout: float | None = None, deadline: float | None = None) -> None:
         extra = f"timeout = {timeout}\n" if timeout is not None else ""
+        extra += f"deadline = {deadline}\n" if deadline is not None else ""
         config_file(
             '[defaults]\nclient = "qb"\n\n'
             f'[services.qb]\nkind = "qbittorrent"\nurl = "{url}"\n{extra}\n'

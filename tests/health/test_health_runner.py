@@ -14,7 +14,8 @@ from tests.support.cli import invoke
 
 class FakeQbit:
     timeout = (5, 30)
-    max_retry_wait = 60
+    deadline = 60
+    max_wait = 90
 
     def __init__(self, errored=0, free=10**12, hang=None, fail=None):
         self.errored, self.free, self.hang, self.fail = errored, free, hang, fail
@@ -36,7 +37,8 @@ class FakeQbit:
 
 class FakeGazelle:
     timeout = (5, 30)
-    max_retry_wait = 60
+    deadline = 60
+    max_wait = 90
 
     def __init__(self, ratio="1.5", required="0.6"):
         self.ratio, self.required = ratio, required

@@ -88,3 +88,61 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def drip_socket(where: str = "headers", interval: float = 0.5) -> Iterator[str]:
+    """A server that reads each request, then answers one byte every ``interval`` seconds,
+    forever: the status line and then an endless header (``where="headers"``), or whole
+    headers and then an endless body (``where="body"``). Each byte comes well within any
+    read timeout; only a deadline on the whole request ends it. Yields its base URL."""
+    if where == "headers":
+        head, filler = b"HTTP/1.1 200 OK\r\nX-Drip: ", b"a"
+    elif where == "body":
+        head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000000000\r\n\r\n")
+        filler = b" "
+    else:
+        raise ValueError(where)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(1.0)
+            request = b""
+            try:
+                while b"\r\n\r\n" not in request and not stop.is_set():
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    request += chunk
+                conn.sendall(head[:1])
+                for byte in (head[i:i + 1] for i in range(1, len(head))):
+                    if stop.wait(interval):
+                        return
+                    conn.sendall(byte)
+                while not stop.wait(interval):
+                    conn.sendall(filler)
+            except OSError:  # the client gave up and closed: that is the point
+                return
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn = listener.accept()[0]
+            except OSError:
+                continue
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
