@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from typing import Callable
@@ -49,6 +50,26 @@ def run_for_status(run: Callable[[], object], state) -> int:
         report(state, {"code": "internal", "message": redact.redact(message), "service": None},
                message, None if state.debug else "run with --debug for the traceback")
         return EXIT_FAILED
+
+
+class _NoticeHandler(logging.Handler):
+    """Shows the library's notices (``mktint.notice``: why a command is waiting) on stderr."""
+
+    def __init__(self, state) -> None:
+        super().__init__(logging.INFO)
+        self.state = state
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.state.output.info(f"note: {record.getMessage()}")
+
+
+def show_notices(state) -> None:
+    """Route ``mktint.notice`` records to this run's stderr (services never print)."""
+    logger = logging.getLogger("mktint.notice")
+    logger.handlers[:] = [h for h in logger.handlers if not isinstance(h, _NoticeHandler)]
+    logger.addHandler(_NoticeHandler(state))
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # the --debug trace would print it a second time
 
 
 def report(state, error: dict, message: str, hint: str | None) -> None:

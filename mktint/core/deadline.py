@@ -84,12 +84,15 @@ class DeadlineSocket:
 
     def makefile(self, mode: str = "r", buffering: int | None = None, **_kwargs):
         # http.client reads the answer through makefile("rb"): route it through recv_into.
+        # The file holds the socket open (as socket.makefile does): http.client closes
+        # the connection of a "Connection: close" answer before its body is read.
         if mode != "rb":
             raise ValueError(f"unsupported makefile mode {mode!r}")
+        self._sock._io_refs += 1
         return io.BufferedReader(socket.SocketIO(self, "rb"), buffering or io.DEFAULT_BUFFER_SIZE)
 
-    def _decref_socketios(self) -> None:  # SocketIO.close() calls this; the socket owns itself
-        pass
+    def _decref_socketios(self) -> None:  # SocketIO.close() calls this
+        self._sock._decref_socketios()
 
     def __getattr__(self, name: str):
         return getattr(self._sock, name)

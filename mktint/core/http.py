@@ -161,6 +161,12 @@ class HttpClient:
                 if failure == "other":
                     raise TemporaryError(f"{self.service}: request failed: {_reason(e)}",
                                          service=self.service) from None
+                if failure == "reset":
+                    raise TemporaryError(
+                        f"{self.service} broke off the connection ({_reason(e)}) at "
+                        f"{self._public_url(url)}", service=self.service,
+                        hint="the service may be restarting or overloaded; try again later"
+                    ) from None
                 raise TemporaryError(
                     f"cannot reach {self.service} at {self._public_url(url)}: {_reason(e)}",
                     service=self.service,
@@ -238,7 +244,7 @@ class HttpClient:
             location = urljoin(response.url, response.headers["Location"])
             here, there = urlsplit(url), urlsplit(location)
             downgrade = here.scheme == "https" and there.scheme != "https"
-            if downgrade and self._carries_credentials(headers):
+            if downgrade and (self._carries_credentials(headers) or here.password):
                 response.close()
                 raise ProtocolError(
                     f"{self.service} redirected an authenticated request from https to "
@@ -363,6 +369,22 @@ def _fit(timeout: float | tuple[float, float]) -> tuple[float, float]:
     return min(connect, left), min(read, left)
 
 
+def _causes(error: BaseException):
+    """``error`` and what it wraps (urllib3 keeps causes in ``reason`` and ``args``)."""
+    import urllib3.exceptions as u3
+
+    cause: Any = error
+    for _ in range(10):
+        if cause is None:
+            return
+        yield cause
+        if isinstance(cause, u3.MaxRetryError):
+            cause = cause.reason
+        else:
+            cause = next((a for a in getattr(cause, "args", ()) if isinstance(a, BaseException)),
+                         cause.__cause__)
+
+
 def _classify(error: Exception) -> str:
     """refused (nothing listening, unknown host), connect_timeout, reset, timeout or other."""
     import urllib3.exceptions as u3
@@ -371,24 +393,11 @@ def _classify(error: Exception) -> str:
         return "connect_timeout"
     if isinstance(error, requests.ReadTimeout):
         return "timeout"
-    cause: Any = error
-    seen = 0
-    while cause is not None and seen < 10:
-        seen += 1
-        if isinstance(cause, u3.NewConnectionError):
+    for cause in _causes(error):
+        if isinstance(cause, (u3.NewConnectionError, ConnectionRefusedError)):
             return "refused"
         if isinstance(cause, u3.ReadTimeoutError):
             return "timeout"
-        if isinstance(cause, u3.ProtocolError | ConnectionError):
-            return "reset"
-        if isinstance(cause, u3.MaxRetryError):
-            cause = cause.reason
-        elif cause.args and isinstance(cause.args[0], BaseException):
-            cause = cause.args[0]
-        elif len(cause.args) > 1 and isinstance(cause.args[1], BaseException):
-            cause = cause.args[1]
-        else:
-            break
     if isinstance(error, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         return "reset"
     return "other"
@@ -402,14 +411,19 @@ def _duration(seconds: float) -> str:
 
 
 def _reason(error: Exception) -> str:
-    """A short cause for a transport error, without urllib3's object reprs."""
+    """A short cause for a transport error, never urllib3's object reprs."""
     text = str(error)
     for marker in ("Connection refused", "Name or service not known", "timed out",
                    "Connection reset", "Remote end closed", "Temporary failure in name resolution",
                    "No route to host", "certificate verify failed"):
         if marker in text:
             return marker.lower()
-    return redact.redact(text.split(": ")[-1][:200])
+    if "IncompleteRead" in text:
+        return "the answer was cut short"
+    innermost = list(_causes(error))[-1]
+    if isinstance(innermost, OSError) and innermost.strerror:
+        return innermost.strerror.lower()
+    return type(innermost).__name__
 
 
 def json_body(response: requests.Response, service: str) -> Any:

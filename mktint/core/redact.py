@@ -47,12 +47,19 @@ def register_url_secrets(url: str | None) -> None:
         register(match.group(1))
 
 
+# The password of a URL's user information: scheme://user:PASSWORD@host
+_URL_PASSWORD = re.compile(r"(?<=://)([^/?#@\s:]*):([^/?#@\s]+)@")
+
+
 def redact(text: Any) -> str:
-    """Return ``text`` as a string with every registered secret replaced by ``***``."""
+    """Return ``text`` as a string with every registered secret, and the password of any
+    ``scheme://user:password@host`` URL, replaced by ``***``."""
     text = str(text)
     for secret in _ordered:
         if secret in text:
             text = text.replace(secret, MASK)
+    if "@" in text:
+        text = _URL_PASSWORD.sub(rf"\1:{MASK}@", text)
     return text
 
 

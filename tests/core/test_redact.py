@@ -41,3 +41,10 @@ def test_passkeys_in_tracker_urls_are_registered():
                          "https://t.example/announce.php?passkey=ABCDEFGHIJ0123456789&x=1")
     assert text == "https://flacsfor.me/***/announce https://t.example/announce.php?passkey=***&x=1"
     assert redact.redact("https://tracker.example/announce") == "https://tracker.example/announce"
+
+
+def test_the_password_of_a_url_is_masked_wherever_it_appears():
+    text = "cannot reach qb at http://admin:s3cret@host:8080/api (ftp://u:p@x, mail a@b.c)"
+    assert redact.redact(text) == ("cannot reach qb at http://admin:***@host:8080/api "
+                                   "(ftp://u:***@x, mail a@b.c)")
+    assert redact.redact("https://user@host/x") == "https://user@host/x"

@@ -15,6 +15,7 @@ from tests.support.cli import invoke
 from tests.support.httpserver import QuietHandler, serve, silent_socket
 
 INTERNAL_ERROR = re.compile(r"unexpected \w+:")  # mktint.cli.errors' report of a bug
+PYTHON_REPR = re.compile(r"\b[A-Z][A-Za-z]+\(")  # IncompleteRead(20 bytes read, ...)
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 HTML_200 = "<!DOCTYPE html><html><body>Checking your browser before accessing...</body></html>"
 
@@ -72,6 +73,7 @@ def assert_clean_failure(run, exit_codes: set[int], service: str) -> dict:
     assert "Traceback" not in run.stderr and not INTERNAL_ERROR.search(run.stderr), run.stderr
     error = run.error_json()
     assert error["code"] != "internal", error
+    assert not PYTHON_REPR.search(error["message"]), error
     assert error["service"] == service, error
     assert run.stdout == ""
     return error
@@ -156,3 +158,58 @@ def test_a_bad_audnexus_answer_is_never_cached(mode, config_file, isolated_home)
         config_file(f'[services.audnexus]\nurl = "{good.url}"\n')
         assert invoke("book", "show", "B08G9PRS1K", "--json").exit_code == 0
     assert [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".lock"]
+
+
+class Flood(QuietHandler):
+    """An answer far larger than any real one: ``server.mode`` "gzip_bomb" (a small gzip
+    body that inflates to 300 MiB) or "endless" (300 MiB of zeros, no length, as from
+    /dev/zero). Bounded so that a client without a limit still ends, wrongly."""
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:  # the client hung up on the flood: what it should do
+            pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.handle_any()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.read_body()
+        self.handle_any()
+
+    def handle_any(self) -> None:
+        if self.path.startswith("/api/v2/auth/login"):
+            self.send_body(200, "Ok.", "text/plain", {"Set-Cookie": "SID=floodsession0123; path=/"})
+            return
+        self.close_connection = True
+        if self.server.mode == "gzip_bomb":
+            self.send_body(200, self.server.bomb, headers={"Content-Encoding": "gzip"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        zeros = bytes(1 << 20)
+        for _ in range(300):
+            self.wfile.write(zeros)
+
+
+@pytest.fixture(scope="module")
+def gzip_bomb() -> bytes:
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    zeros = bytes(1 << 20)
+    return b"".join([*(packer.compress(zeros) for _ in range(300)), packer.flush()])
+
+
+@pytest.mark.parametrize("kind", sorted(COMMANDS))
+@pytest.mark.parametrize("mode", ["gzip_bomb", "endless"])
+def test_a_huge_answer_is_refused_with_a_clear_error(kind, mode, gzip_bomb, point_services_at):
+    service, argv = COMMANDS[kind]
+    with serve(Flood, mode=mode, bomb=gzip_bomb) as server:
+        point_services_at(server.url)
+        run = invoke(*argv)
+    error = assert_clean_failure(run, {1}, service)
+    assert "sent an answer larger than 128 MiB" in error["message"], error

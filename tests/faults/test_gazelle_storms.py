@@ -19,7 +19,7 @@ from tests.emulators.gazelle import FLAVOURS, GazelleSite, Handler, gazelle_emul
 from tests.gazelle.conftest import KEYS, PASSKEY
 from tests.gazelle.test_cli import upload_args, write_torrent
 from tests.gazelle.test_faults import uploads_posted
-from tests.support.cli import invoke
+from tests.support.cli import invoke, run_subprocess
 from tests.support.httpserver import serve
 
 GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
@@ -92,3 +92,18 @@ def test_upload_answered_by_a_gateway_error_and_not_stored_is_not_resent(
         assert "Traceback" not in run.stderr
         error = run.error_json()
         assert "--hash" in error.get("hint", ""), error
+
+
+def test_two_names_for_one_site_share_one_budget(config_file, monkeypatch):
+    """`red` and `red-alt` both point at one site: 12 runs alternating between them stay
+    within the site's 10 requests per 10 s (the budget is the site's, not the name's)."""
+    with gazelle_emulator("red", api_key=KEYS["red"], passkey=PASSKEY) as site:
+        config_file(f'[services.red]\nurl = "{site.url}"\n'
+                    f'[services.red-alt]\nkind = "gazelle"\nflavour = "red"\nurl = "{site.url}/"\n')
+        monkeypatch.setenv("MKTINT_RED_API_KEY", KEYS["red"])
+        monkeypatch.setenv("MKTINT_RED_ALT_API_KEY", KEYS["red"])
+        for name in ["red", "red-alt"] * 6:
+            run = run_subprocess("red", "whoami", "-s", name, "--json")
+            assert run.exit_code == 0, run.stderr
+    assert site.rate_limited == 0
+    assert [r.status for r in site.requests] == [200] * 12
