@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mktint.cli.options import SIZE, json_option, pass_state
+from mktint.cli.options import SIZE, json_option, pass_state, seconds
 from mktint.cli.state import AppState
 
 UNKNOWN_EXIT = 3
@@ -38,13 +38,13 @@ Examples:
 Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage and config errors too).""")
 @click.option("-s", "--service", "services", multiple=True, metavar="NAME",
               help="Check only this service (repeatable; `local` = config, credentials, disk).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=8.0, show_default=True,
+@click.option("--timeout", type=seconds(min=0.1), default=8.0, show_default=True,
               help="Seconds the whole run may take.")
 @click.option("--min-free", type=SIZE, help="Warn when a checked path has less free space (e.g. 50GiB).")
 @click.option("--path", "paths", multiple=True, metavar="PATH", help="Also check free space here (repeatable).")
-@click.option("--warn-latency", type=click.FloatRange(min=0), metavar="SECONDS",
+@click.option("--warn-latency", type=seconds(), metavar="SECONDS",
               help="WARNING when a service takes longer to answer.")
-@click.option("--crit-latency", type=click.FloatRange(min=0), metavar="SECONDS",
+@click.option("--crit-latency", type=seconds(), metavar="SECONDS",
               help="CRITICAL when a service takes longer to answer.")
 @json_option
 @click.option("--nagios", is_flag=True, help="Monitoring-plugin output: status line with perfdata.")

@@ -138,3 +138,21 @@ class SizeParam(click.ParamType):
 
 
 SIZE = SizeParam()
+
+
+class SecondsParam(click.FloatRange):
+    """A number of seconds: finite and within [min, max] (FloatRange lets nan through)."""
+
+    name = "SECONDS"
+
+    def convert(self, value, param, ctx):
+        import math
+
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        return seconds
+
+
+def seconds(min: float = 0.0, max: float = 86400.0) -> SecondsParam:  # noqa: A002 (click's names)
+    return SecondsParam(min=min, max=max)

@@ -13,6 +13,7 @@ the built-in default instances, the file, and the environment
 from __future__ import annotations
 
 import copy
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -162,6 +163,11 @@ def validate(doc: dict[str, Any], location: Path) -> None:
             fail("defaults.client", f"{client!r} is not a qbittorrent service")
 
 
+# Numbers beyond these make no sense and break the libraries they reach (a socket timeout
+# of 1e300 s overflows): seconds for time keys, and a general ceiling for every number.
+MAX_NUMBER = 10**9
+_BOUNDS = {"timeout": (0, 86400), "deadline": (0, 86400)}  # exclusive low, inclusive high
+
 _TYPE_NAMES = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
                "list": "a list of strings", "table": "a table of strings",
                "bool|str": "true, false or a file path"}
@@ -183,8 +189,16 @@ def _check_type(key: str, value: Any, spec: Field, fail) -> None:
         fail(key, f"{value!r} is not allowed; allowed: " + ", ".join(spec.choices))
     if key.endswith(".url") and not value.startswith(("http://", "https://")):
         fail(key, f"{value!r} is not an http:// or https:// URL")
-    if spec.type in ("int", "float") and value < 0:
-        fail(key, "must not be negative")
+    if spec.type in ("int", "float"):
+        if not math.isfinite(value):
+            fail(key, f"{value!r} is not a finite number")
+        if value < 0:
+            fail(key, "must not be negative")
+        name = key.rsplit(".", 1)[-1]
+        low, high = _BOUNDS.get(name, (None, MAX_NUMBER))
+        if (low is not None and value <= low) or value > high:
+            fail(key, f"{value!r} is out of range; allowed: "
+                      + (f"more than {low:g} and " if low is not None else "") + f"at most {high:g}")
 
 
 def resolve(raw: dict[str, Any], location: Path, *, exists: bool = True) -> Config:

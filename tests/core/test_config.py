@@ -156,3 +156,33 @@ def test_init_refuses_existing_file_atomically(tmp_path):
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
     with pytest.raises(Conflict):
         config.init(target)
+
+
+@pytest.mark.parametrize("line, fragment", [
+    ("timeout = nan", "services.red.timeout: nan is not a finite number"),
+    ("timeout = inf", "services.red.timeout: inf is not a finite number"),
+    ("deadline = -inf", "services.red.deadline: -inf is not a finite number"),
+    ("timeout = 1e300", "services.red.timeout: 1e+300 is out of range; allowed: more than 0 and at most 86400"),
+    ("deadline = 0", "services.red.deadline: 0 is out of range"),
+    ("path_limit = 99999999999999999", "services.red.path_limit: 99999999999999999 is out of range"),
+])
+def test_nan_inf_and_huge_numbers_are_refused_by_config_validate(config_file, line, fragment):
+    config_file(f"[services.red]\n{line}\n")
+    run = invoke("config", "validate")
+    assert run.exit_code == 3, run.stdout
+    assert fragment in run.stderr
+    assert invoke("red", "whoami").exit_code == 3  # every command refuses the file
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400"])
+def test_config_set_refuses_a_number_that_is_not_finite(isolated_home, value):
+    run = invoke("config", "set", "services.red.timeout", value)
+    assert run.exit_code == 3 and "services.red.timeout" in run.stderr
+    assert not (isolated_home / ".config" / "mktint" / "config.toml").exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e309"])
+def test_health_timeout_must_be_a_finite_number(value):
+    run = invoke("health", "--timeout", value)
+    assert run.exit_code == 3  # monitoring plugins: usage errors are UNKNOWN
+    assert "--timeout" in run.stderr and "Traceback" not in run.stderr
