@@ -67,7 +67,13 @@ def _read_secret(secret: str, with_token: bool, prompt: str, note: str | None = 
     from mktint.core.errors import UsageError
 
     if with_token:
-        value = sys.stdin.readline().strip()
+        from mktint.core.paths import TOKEN_LIMIT
+
+        line = sys.stdin.readline(TOKEN_LIMIT + 1)
+        if len(line) > TOKEN_LIMIT:
+            raise UsageError(f"the {secret} on stdin is longer than {TOKEN_LIMIT // 1024} KiB",
+                             hint="give one line holding only the secret")
+        value = line.strip()
     elif sys.stdin.isatty():
         value = click.prompt(f"{note}; {prompt}" if note else prompt, hide_input=True, err=True).strip()
     else:

@@ -302,6 +302,7 @@ def add(state: AppState, sources, save_path, category, tags, stopped, skip_check
     """
     from mktint.core.errors import EXIT_FAILED, UsageError
     from mktint.core.output import Column, short_hash
+    from mktint.core.paths import TORRENT_FILE_LIMIT, read_limited
 
     files, urls = [], []
     for source in sources:
@@ -309,7 +310,7 @@ def add(state: AppState, sources, save_path, category, tags, stopped, skip_check
             urls.append(source)
             continue
         try:
-            files.append((source, Path(source).read_bytes()))
+            files.append((source, read_limited(source, TORRENT_FILE_LIMIT, "a .torrent file")))
         except OSError as e:
             raise UsageError(f"cannot read {source}: {e.strerror}") from None
     tag_list = [t.strip() for t in (tags or "").split(",") if t.strip()]

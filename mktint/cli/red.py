@@ -347,13 +347,13 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
       mktint red upload book.torrent --asin B002UZMLXM --format MP3 --bitrate 320 --yes --json
     """
     from mktint.core.errors import MktintError, OperationFailed, UsageError
-    from mktint.core.paths import atomic_write
+    from mktint.core.paths import TORRENT_FILE_LIMIT, atomic_write, read_limited
     from mktint.torrent.metainfo import Metainfo
     from mktint.workflows import gazelle_upload as flow
 
     out = state.output
     try:
-        data = torrent_file.read_bytes()
+        data = read_limited(torrent_file, TORRENT_FILE_LIMIT, "a .torrent file")
         meta = Metainfo.parse(data)
     except OSError as e:
         raise UsageError(f"cannot read {torrent_file}: {e.strerror or e}") from None

@@ -71,10 +71,20 @@ class LazyGroup(click.Group):
                  if name.startswith(incomplete)]
         return items + click.Command.shell_complete(self, ctx, incomplete)
 
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # before click turns it into exit 1: `| head -1` is success
+            from mktint.cli.errors import reader_gone
+
+            reader_gone()
+            raise click.exceptions.Exit(0) from None
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Run, and turn every outcome into an exit status (see ``mktint.cli.errors``)."""
-        from mktint.cli.errors import run_and_exit, show_notices
+        from mktint.cli.errors import guard_streams, run_and_exit, show_notices
 
+        guard_streams()
         state = AppState()
         show_notices(state)
         run_and_exit(lambda: super(LazyGroup, self).main(

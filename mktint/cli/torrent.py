@@ -229,10 +229,11 @@ Examples:
 
 def _load(path: str):
     from mktint.core.errors import OperationFailed, UsageError
+    from mktint.core.paths import TORRENT_FILE_LIMIT, read_limited
     from mktint.torrent.metainfo import Metainfo
 
     try:
-        data = Path(path).read_bytes()
+        data = read_limited(path, TORRENT_FILE_LIMIT, "a .torrent file")
     except FileNotFoundError:
         raise UsageError(f"{path} does not exist") from None
     except OSError as e:

@@ -58,13 +58,14 @@ def pop_options(kwargs: dict) -> dict:
 
 def _text_option(text: str | None, file: Path | None, flag: str) -> str | None:
     from mktint.core.errors import UsageError
+    from mktint.core.paths import TEXT_FILE_LIMIT, read_limited
 
     if text is not None and file is not None:
         raise UsageError(f"give {flag} or {flag}-file, not both")
     if file is None:
         return text
     try:
-        return file.read_text(encoding="utf-8")
+        return read_limited(file, TEXT_FILE_LIMIT, f"{flag}-file").decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"cannot read {flag}-file {file}: {e}") from None
 

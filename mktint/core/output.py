@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +44,31 @@ def to_jsonable(value: Any) -> Any:
 
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:
-    """JSON text of ``value`` with every registered secret masked."""
-    return json.dumps(redact.redact_obj(to_jsonable(value)), indent=indent, ensure_ascii=False)
+    """JSON text of ``value`` with every registered secret masked. JSON escapes C0
+    controls (ESC included) itself; the C1 and bidi controls it keeps raw are escaped too."""
+    text = json.dumps(redact.redact_obj(to_jsonable(value)), indent=indent, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# Terminal control: C0 and C1 control characters (ESC starts colour, title, cursor and
+# clipboard sequences; U+009B is a one-byte CSI) and the bidi overrides that make a name
+# read backwards. Text from torrents and servers is shown with these made visible.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[{_CONTROLS}]")
+_UNSAFE_OR_BREAK = re.compile(f"[{_CONTROLS}\t\n]")
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str, *, one_line: bool = False) -> str:
+    """``text`` with terminal control characters shown as ``\\xNN`` (``\\uNNNN``)
+    instead of acted on; ``one_line`` also escapes tabs and newlines (table cells)."""
+    pattern = _UNSAFE_OR_BREAK if one_line else _UNSAFE
+    return pattern.sub(_visible, text)
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 # Hex digits of a torrent hash shown to people (tables, lines, watch events on a terminal);
@@ -109,13 +133,22 @@ class Output:
     # -- data on stdout --------------------------------------------------------------------
 
     def print_json(self, value: Any) -> None:
-        self.stdout.write(dumps(value) + "\n")
-        self.stdout.flush()
+        self._write(dumps(value) + "\n")
 
     def json_line(self, value: Any) -> None:
         """One JSON Lines record (streams)."""
-        self.stdout.write(dumps(value, indent=None) + "\n")
-        self.stdout.flush()
+        self._write(dumps(value, indent=None) + "\n")
+
+    def _write(self, text: str) -> None:
+        """Write data to stdout; a failure names standard output (a full disk, a closed
+        descriptor). A reader that went away stays a BrokenPipeError: that is success."""
+        try:
+            self.stdout.write(text)
+            self.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, "standard output") from None
 
     def emit(self, data: Any, human: Callable[[], None]) -> None:
         """``--json`` prints ``data``; otherwise ``human()`` draws it for people or pipes."""
@@ -126,9 +159,8 @@ class Output:
 
     def table(self, rows: Sequence[dict], columns: Sequence[Column], *, title: str | None = None) -> None:
         if not self.stdout_is_tty:  # one write, not one per row: 20,000 files print at once
-            self.stdout.write(redact.redact("".join(
+            self._write(redact.redact("".join(
                 "\t".join(_plain(row.get(c.key)) for c in columns) + "\n" for row in rows)))
-            self.stdout.flush()
             return
         from rich.table import Table
 
@@ -179,8 +211,7 @@ class Output:
         return "" if self.no_color else "bold"
 
     def line(self, text: str = "") -> None:
-        self.stdout.write(redact.redact(text) + "\n")
-        self.stdout.flush()
+        self._write(safe_text(redact.redact(text)) + "\n")
 
     # -- chatter on stderr -----------------------------------------------------------------
 
@@ -201,7 +232,7 @@ class Output:
             self._err(f"hint: {hint}")
 
     def _err(self, message: str, style: str | None = None) -> None:
-        message = redact.redact(message)
+        message = safe_text(redact.redact(message))
         if self.stderr_is_tty and not self.no_color and style:
             from rich.markup import escape
 
@@ -293,14 +324,14 @@ def _plain(value: Any) -> str:
         return ",".join(_plain(v) for v in value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
-    return redact.redact(value)
+    return safe_text(redact.redact(value), one_line=True)
 
 
 def _cell(value: Any, formatter: Callable[[Any], str] | None) -> str:
     from rich.markup import escape
 
     if formatter is not None and value is not None:
-        return escape(redact.redact(formatter(value)))
+        return escape(safe_text(redact.redact(formatter(value)), one_line=True))
     if value is None or value == "":
         return "-"
     return escape(_plain(value))

@@ -119,3 +119,24 @@ def _remove_stale_temp_files(folder: Path, prefix: str) -> None:
             pass  # locked by a live writer, or already gone
         finally:
             os.close(fd)
+
+
+# Size limits for what mktint reads from files and stdin: a larger input (or /dev/zero)
+# is refused with a clear error instead of being read into memory.
+# qBittorrent refuses .torrent files over 100 MiB by default (its WebUI preference
+# torrent_file_size_limit = 104857600; qBittorrent src/base/bittorrent/sessionimpl.cpp).
+TORRENT_FILE_LIMIT = 100 * 1024 * 1024
+TEXT_FILE_LIMIT = 1024 * 1024  # descriptions and templates
+TOKEN_LIMIT = 64 * 1024  # a secret given on stdin
+
+
+def read_limited(path: str | os.PathLike, limit: int, what: str) -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them; larger is a UsageError."""
+    from mktint.core.errors import UsageError
+
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise UsageError(f"{path} is larger than {limit // 1024:,} KiB, too large for {what}",
+                         hint=f"is it the right file? {what} is never that large")
+    return data

@@ -14,6 +14,7 @@ import os
 import string
 from pathlib import Path
 
+from mktint.core import paths
 from mktint.core.errors import UsageError
 from mktint.services.audnexus_model import Book, Chapters
 
@@ -139,7 +140,7 @@ def _load_template(template: str | os.PathLike) -> str:
     if isinstance(template, os.PathLike):
         path = Path(template)
         try:
-            return path.read_text(encoding="utf-8")
+            return paths.read_limited(path, paths.TEXT_FILE_LIMIT, "a template").decode("utf-8")
         except FileNotFoundError:
             raise UsageError(f"template file {path} does not exist") from None
         except (OSError, UnicodeDecodeError) as e:
