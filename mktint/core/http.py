@@ -179,11 +179,16 @@ class HttpClient:
             if response.status_code == 429 and self.limiter and retry_after:
                 self.limiter.block_for(retry_after)
             wait = retry_after if retry_after is not None else self._backoff(attempt)
-            if retryable and attempt < self.max_attempts and self._room(ends, wait):
+            # A wait the server asked for (Retry-After) is bounded by max_wait, not by the
+            # deadline, which then counts only the time spent on the network.
+            asked = retry_after is not None and wait <= self.max_wait
+            if retryable and attempt < self.max_attempts and (asked or self._room(ends, wait)):
                 trace.debug("%s: HTTP %d; retry %d in %.1fs", self.service,
                             response.status_code, attempt, wait)
                 response.close()
                 self._sleep(wait, f"it answered HTTP {response.status_code}; retrying")
+                if asked:
+                    ends += wait
                 continue
             if response.status_code == 429:
                 raise self._rate_limited(retry_after)

@@ -66,7 +66,7 @@ class AudnexusClient(ServiceClient):
 
     def __init__(self, config, credentials):
         super().__init__(config, credentials)
-        self.max_retry_wait = SERVER_WINDOW + 5.0  # a retry-after lasts at most one window
+        self.max_wait = max(self.max_wait, SERVER_WINDOW + 5.0)  # a retry-after lasts at most one window
         hours = config.get("cache_hours", DEFAULT_CACHE_HOURS)
         self.cache = Cache("audnexus", float(hours) * 3600.0)
 
