@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 APP = "mktint"
@@ -67,6 +66,7 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
     such leftovers, recognised by their unlocked state (their writer is gone).
     """
     import fcntl
+    import tempfile  # here: 3 ms of imports (shutil, random) most commands never need
 
     path = Path(path)
     if isinstance(data, str):

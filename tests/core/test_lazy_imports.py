@@ -42,6 +42,15 @@ def test_secret_lookup_without_a_reachable_keyring_does_not_import_it(isolated_h
     assert not imported(run) & {"keyring", "rich"}
 
 
+def test_completion_with_a_config_imports_no_tempfile_or_fractions(config_file):
+    config_file('[services.home]\nkind = "qbittorrent"\nurl = "http://127.0.0.1:9"\n')
+    env = {"_MKTINT_COMPLETE": "bash_complete", "COMP_WORDS": "mktint torrent create x --target ",
+           "COMP_CWORD": "5"}
+    run = run_subprocess(env=env, python_flags=("-X", "importtime"))
+    assert run.exit_code == 0, run.stderr[-500:]
+    assert not imported(run) & {"tempfile", "fractions", "requests", "keyring", "rich"}
+
+
 def test_qbit_list_json_with_a_cached_session_imports_neither_keyring_nor_rich(
         qbittorrent, config_file, isolated_home):
     write_qbit_config(config_file, qbittorrent)
@@ -52,7 +61,7 @@ def test_qbit_list_json_with_a_cached_session_imports_neither_keyring_nor_rich(
     assert isinstance(json.loads(run.stdout), list)
     modules = imported(run)
     assert "requests" in modules
-    assert not modules & {"keyring", "rich", "secretstorage", "cryptography"}
+    assert not modules & {"keyring", "rich", "secretstorage", "cryptography", "fractions"}
 
 
 def test_a_named_keyring_backend_is_still_used(isolated_home):

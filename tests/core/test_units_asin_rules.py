@@ -9,6 +9,7 @@ from mktint.torrent.rules import long_paths, tracker_path
 @pytest.mark.parametrize("text, expected", [
     ("256KiB", 256 * 1024), ("4MiB", 4 * 1024**2), ("4M", 4 * 1024**2), ("1.5GB", 1_500_000_000),
     ("16384", 16384), (" 2 gib ", 2 * 1024**3), ("0", 0),
+    ("1.001KiB", 1025), ("0.1", 0), ("3.999999999999999999TiB", 4 * 1024**4 - 1),
 ])
 def test_parse_size(text, expected):
     assert parse_size(text) == expected
