@@ -74,6 +74,14 @@ class MktintSide:
     def listed(self) -> list[str]:
         return [t["hash"] for t in self.client.torrents()]
 
+    def watch(self) -> tuple[int, int]:
+        """A watch's first poll (the full list) and its next one (nothing changed)."""
+        from mktint.services.qbittorrent.sync import Watcher
+
+        watcher = Watcher(self.client)
+        watcher.poll()
+        return watcher.count, len(watcher.poll())
+
 
 class ApiSide:
     def __init__(self, server: QbtServer):
@@ -90,6 +98,11 @@ class ApiSide:
 
     def listed(self) -> list[str]:
         return [t.hash for t in self.client.torrents_info()]
+
+    def watch(self) -> tuple[int, int]:
+        first = self.client.sync_maindata(rid=0)
+        following = self.client.sync_maindata(rid=first.rid)
+        return len(first.get("torrents", {})), len(following.get("torrents", {}))
 
 
 def _timed(fn) -> float:
@@ -139,6 +152,90 @@ def bench_qbit(add: int = 200, list_: int = 2000, repeat: int = 3) -> dict:
         f"list {list_}": {side: {**_figures(list_times[side], list_times[anchor]), "torrents": counts[side]}
                           for side in SIDES},
     }
+
+
+LIST_SCRIPT = """
+import json, sys, qbittorrentapi
+client = qbittorrentapi.Client(host=sys.argv[1], username=sys.argv[2], password=sys.argv[3])
+json.dump([dict(t) for t in client.torrents_info()], sys.stdout)
+"""
+
+
+def bench_scale(sizes=(1000, 10000), repeat: int = 3, python: str = sys.executable) -> dict:
+    """``qbit list`` and ``watch`` on one live qbittorrent-nox as it grows through ``sizes``.
+
+    At each size, interleaved: the library calls (mktint's ``torrents()`` vs qbittorrent-api's
+    ``torrents_info()``; a watch's two polls vs two ``sync_maindata`` calls) and the whole
+    commands (``mktint qbit list --json`` with its cached session vs a qbittorrent-api
+    script printing the same list as JSON, which logs in each run: it has no session cache).
+    Torrents are added paused from generated .torrent files, outside the timing.
+    """
+    import subprocess
+
+    root = Path(tempfile.mkdtemp(prefix="mktint-bench-scale-"))
+    saved_state = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(root / "state")  # the session cookie of both mktint sides
+    server = QbtServer(root / "qbt")
+    repo = str(Path(__file__).resolve().parents[1])
+    (root / "config.toml").write_text(f'[services.bench]\nkind = "qbittorrent"\nurl = "{server.url}"\n'
+                                      f'username = "{USERNAME}"\n')
+    env = {**os.environ, "PYTHONPATH": repo, "MKTINT_CONFIG": str(root / "config.toml"),
+           "MKTINT_BENCH_PASSWORD": PASSWORD, "XDG_STATE_HOME": str(root / "state")}
+    cli = [python, "-m", "mktint", "qbit", "-s", "bench", "list", "--json"]
+    script = [python, "-c", LIST_SCRIPT, "", USERNAME, PASSWORD]
+
+    def run(argv) -> float:
+        started = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+    results = {}
+    try:
+        server.start()
+        script[3] = server.url
+        sides = {"mktint": MktintSide(server), "qbittorrent-api": ApiSide(server)}
+        subprocess.run(cli, env=env, check=True, stdout=subprocess.DEVNULL)  # log in, cache
+        have = 0
+        for size in sizes:
+            more = torrents(size - have, f"scale-{have}")
+            for i in range(0, len(more), 500):
+                sides["mktint"].add(more[i:i + 500])
+            have = size
+            time.sleep(2)  # let qBittorrent write the new torrents' resume data first
+            for side in SIDES:  # and one untimed round, as warm-up
+                sides[side].listed()
+                sides[side].watch()
+            times = {key: [] for key in ("list", "watch", "command")}
+            checks = {}
+            figures = {key: {side: [] for side in SIDES} for key in times}
+            for _ in range(repeat):
+                for side in SIDES:
+                    figures["list"][side].append(_timed(sides[side].listed))
+                    started = time.perf_counter()
+                    checks[side] = sides[side].watch()
+                    figures["watch"][side].append(time.perf_counter() - started)
+                figures["command"]["qbittorrent-api"].append(run(script))
+                figures["command"]["mktint"].append(run(cli))
+            counts = {side: len(sides[side].listed()) for side in SIDES}
+            results[str(size)] = {
+                f"{key} {size}": {side: {**_figures(figures[key][side], figures[key]["qbittorrent-api"]),
+                                         "torrents": counts[side]} for side in SIDES}
+                for key in times}
+            results[str(size)]["watch_counts"] = checks
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        if saved_state is None:
+            os.environ.pop("XDG_STATE_HOME", None)
+        else:
+            os.environ["XDG_STATE_HOME"] = saved_state
+    first, last = (str(n) for n in (sizes[0], sizes[-1]))
+    growth = {}
+    for key in ("list", "watch", "command"):
+        for side in SIDES:
+            growth[f"{key} {side}"] = round(results[last][f"{key} {last}"][side]["median_s"]
+                                            / results[first][f"{key} {first}"][side]["median_s"], 2)
+    return {"sizes": list(sizes), "by_size": results, f"growth {first} → {last}": growth}
 
 
 def main() -> None:

@@ -3,9 +3,13 @@
 
     python bench/run.py [--quick] [--only SECTION ...] [--repeat N]
 
-Sections: creation (vs mktorrent and torf, 1 GiB and 20,000 small files, the SHA-1 limit,
-peak RSS), targets (1/2/3 --target), startup, qbittorrent (vs qbittorrent-api on live
-qbittorrent-nox, bench/qbit.py) and ratelimit (30 requests to the Gazelle emulator).
+Sections: creation (vs mktorrent and torf, 1 GiB warm and cold, 20,000 small files, the
+SHA-1 limit, hashing alone, fixed start-up cost, peak RSS on a sparse 100 GiB tree), targets
+(1/2/3 --target), startup, latency (qbit list and completion against a live qBittorrent),
+qbittorrent (vs qbittorrent-api on live qbittorrent-nox, bench/qbit.py), scale (qbit list and
+watch at 1,000 and 10,000 torrents; create and verify at 20,000 and 200,000 files), publish
+(folder → two targets → upload → seeding vs hashing alone) and ratelimit (30 requests to the
+Gazelle emulator).
 
 Every figure is the median of at least 3 runs; runs of the tools being compared are
 interleaved (A B C A B C ...) so that a busy moment hurts all of them alike, and each
@@ -46,7 +50,7 @@ TIME = shutil.which("time", path="/usr/bin:/bin")
 
 
 def timed_run(argv: list[str], env: dict | None = None, cwd: Path | None = None,
-              rss: bool = False) -> tuple[float, int | None]:
+              rss: bool = False, ok: tuple[int, ...] = (0,)) -> tuple[float, int | None]:
     """Wall seconds and, with ``rss``, peak RSS (KiB) of one command, which must succeed.
 
     Linux carries a process's RSS high-water mark over exec, so a child forked from this
@@ -63,7 +67,7 @@ def timed_run(argv: list[str], env: dict | None = None, cwd: Path | None = None,
     proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           env=env or ENV, cwd=cwd)
     elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise RuntimeError(f"{argv[:6]}... exited {proc.returncode}: "
                            f"{proc.stderr.decode(errors='replace')[-500:]}")
     peak = None
@@ -115,14 +119,20 @@ def machine() -> dict:
         if shutil.which(tool):
             out = subprocess.run(args, capture_output=True, text=True).stdout.splitlines()
             versions[tool] = out[0].strip() if out else "?"
-    try:
-        import torf
+    from importlib import metadata
 
-        versions["torf"] = torf.__version__
-    except ImportError:
-        pass
+    for dist in ("torf", "qbittorrent-api", "click", "requests"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory / 1024**3, 1),
             "platform": platform.platform(), "versions": versions}
+
+
+def load() -> list[float]:
+    """The 1, 5 and 15 minute load averages (other users of a shared machine show here)."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def sha1_limit(total: int, threads: int) -> float:
@@ -173,6 +183,33 @@ def make_small_tree(count: int) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"f{i:05d}.txt").write_bytes(data[: 512 + (i * 37) % 8192])
     return root
+
+
+def make_sparse_tree(size: int) -> Path:
+    """``size`` bytes in 1 GiB files that are all holes: nothing on disk, zeros to read."""
+    root = DATA / f"sparse-{size // 1024**3}GiB"
+    files = max(1, size // 1024**3)
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        with open(root / f"part {i:03d}.bin", "ab") as f:
+            f.truncate(size // files)
+    return root
+
+
+def evict(root: Path) -> None:
+    """Drop ``root``'s files from the page cache (and only them).
+
+    ``echo 3 > /proc/sys/vm/drop_caches`` would empty the cache of every user of this
+    shared machine and slow their runs; POSIX_FADV_DONTNEED on our own (clean) files makes
+    exactly these reads cold.
+    """
+    for path in root.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
 
 
 def warm(root: Path) -> None:
@@ -234,6 +271,27 @@ def torf_create(root: Path, out: Path, threads: int, piece: int | None) -> calla
 
 # -- sections ----------------------------------------------------------------------------
 
+def cold(root: Path, run: callable) -> callable:
+    def cold_run():
+        evict(root)
+        return run()
+    return cold_run
+
+
+def hashing_only(root: Path, threads: int, piece: int) -> callable:
+    """mktint's hash engine on ``root`` in this process: no interpreter start, no imports."""
+    from mktint.torrent import create as engine
+    from mktint.torrent.hashing import hash_pieces
+
+    sources = engine.sources(engine.scan(str(root)))
+
+    def run():
+        started = time.perf_counter()
+        hash_pieces(sources, piece, threads=threads)
+        return time.perf_counter() - started, None
+    return run
+
+
 def bench_creation(quick: bool, repeat: int) -> dict:
     threads = os.cpu_count() or 1
     size = (256 if quick else 1024) * MiB
@@ -246,9 +304,25 @@ def bench_creation(quick: bool, repeat: int) -> dict:
             "mktorrent": mktorrent_create(big, out / "a", threads, 22),
             "mktint": mktint_create(big, out / "b", threads, "4MiB"),
             "torf": torf_create(big, out / "c", threads, 4 * MiB),
+            "mktint hashing alone (in-process)": hashing_only(big, threads, 4 * MiB),
         }, repeat), "mktorrent")
         for entry in big_results.values():
             entry["share_of_sha1_limit"] = round(size / entry["median_s"] / limit, 3)
+        # The fixed cost: the same commands on a folder holding one byte.
+        tiny = DATA / "tiny"
+        tiny.mkdir(parents=True, exist_ok=True)
+        (tiny / "one byte.txt").write_bytes(b"x")
+        fixed = with_ratios(interleaved({
+            "python -c pass": lambda: timed_run([PY, "-c", "pass"]),
+            "python -c 'import click'": lambda: timed_run([PY, "-c", "import click"]),
+            "mktorrent, 1 byte": mktorrent_create(tiny, out / "g", threads, None),
+            "mktint, 1 byte": mktint_create(tiny, out / "h", threads, None),
+        }, max(repeat, 10)), "python -c pass")
+        cold_results = with_ratios(interleaved({
+            "mktorrent": cold(big, mktorrent_create(big, out / "a", threads, 22)),
+            "mktint": cold(big, mktint_create(big, out / "b", threads, "4MiB")),
+        }, repeat), "mktorrent")
+        warm(big)
         small = make_small_tree(4000 if quick else 20000)
         warm(small)
         small_results = with_ratios(interleaved({
@@ -256,10 +330,19 @@ def bench_creation(quick: bool, repeat: int) -> dict:
             "mktint": mktint_create(small, out / "e", threads, None),
             "torf": torf_create(small, out / "f", threads, None),
         }, repeat), "mktorrent")
+        sparse_size = (8 if quick else 100) * 1024**3
+        sparse = make_sparse_tree(sparse_size)
+        sparse_results = with_ratios(interleaved({  # one run each: RSS is the figure here
+            "mktorrent": mktorrent_create(sparse, out / "i", threads, 24),
+            "mktint": mktint_create(sparse, out / "j", threads, "16MiB"),
+        }, 1), "mktorrent")
+        evict(sparse)  # 100 GiB of zero pages is no use to anyone
     finally:
         shutil.rmtree(out, ignore_errors=True)
     return {"data_bytes": size, "threads": threads, "sha1_limit_bytes_per_s": round(limit),
-            "big": big_results, "small_files": {"files": 4000 if quick else 20000, **small_results}}
+            "big": big_results, "fixed_cost": fixed, "cold": cold_results,
+            "small_files": {"files": 4000 if quick else 20000, **small_results},
+            "sparse": {"bytes": sparse_size, **sparse_results}}
 
 
 def bench_targets(quick: bool, repeat: int) -> dict:
@@ -300,10 +383,119 @@ def bench_startup(quick: bool, repeat: int) -> dict:
     return with_ratios(interleaved(contenders, max(repeat, 10)), "python -c 'import click'")
 
 
+def bench_latency(quick: bool, repeat: int) -> dict:
+    """Everyday commands against a live qBittorrent, as a person or a script runs them.
+
+    ``mktint qbit list --json`` with a cached session (one run beforehand logs in), against
+    ``python -c 'import click, requests'``: the libraries it cannot do without. A completion
+    request that asks the server (``mktint qbit list --category <TAB>``, its 60 s answer
+    cache emptied before each run) with the server up and down (a closed port: refused at
+    once), against ``python -c 'import click'``. The environment is a headless machine's:
+    no D-Bus session, so no keyring, the password in ``MKTINT_<NAME>_PASSWORD``.
+    """
+    from tests.support.httpserver import free_port
+    from tests.support.qbittorrent import PASSWORD, QbtServer
+
+    root = Path(tempfile.mkdtemp(prefix="mktint-bench-latency-"))
+    server = QbtServer(root / "qbt")
+    try:
+        server.start()
+        home = root / "home"
+        (home / "config").mkdir(parents=True)
+        config = home / "config" / "config.toml"
+        config.write_text(f'[services.up]\nkind = "qbittorrent"\nurl = "{server.url}"\n\n'
+                          f'[services.down]\nkind = "qbittorrent"\nurl = "http://127.0.0.1:{free_port()}"\n')
+        env = {name: value for name, value in ENV.items()
+               if name not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY", "PYTHON_KEYRING_BACKEND")}
+        env.update({"HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+                    "XDG_STATE_HOME": str(home / "state"), "XDG_CACHE_HOME": str(home / "cache"),
+                    "XDG_RUNTIME_DIR": str(home), "MKTINT_CONFIG": str(config),
+                    "MKTINT_UP_PASSWORD": PASSWORD, "MKTINT_DOWN_PASSWORD": PASSWORD})
+        qbit_list = [PY, "-m", "mktint", "qbit", "-s", "up", "list", "--json"]
+        timed_run(qbit_list, env=env)  # log in once: the cookie is cached for the runs below
+
+        def completion(service: str) -> callable:
+            words = f"mktint qbit -s {service} list --category "
+            complete_env = {**env, "_MKTINT_COMPLETE": "bash_complete", "COMP_WORDS": words,
+                            "COMP_CWORD": str(len(words.split()))}
+
+            def run():
+                shutil.rmtree(home / "cache", ignore_errors=True)
+                return timed_run([PY, "-m", "mktint"], env=complete_env)
+            return run
+
+        rounds = max(repeat, 10)
+        listing = with_ratios(interleaved({
+            "python -c 'import click, requests'": lambda: timed_run([PY, "-c", "import click, requests"], env=env),
+            "mktint qbit list --json": lambda: timed_run(qbit_list, env=env),
+        }, rounds), "python -c 'import click, requests'")
+        completing = with_ratios(interleaved({
+            "python -c 'import click'": lambda: timed_run([PY, "-c", "import click"], env=env),
+            "completion, server up": completion("up"),
+            "completion, server down": completion("down"),
+        }, rounds), "python -c 'import click'")
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return {"qbit_list": listing, "completion": completing}
+
+
 def bench_qbittorrent(quick: bool, repeat: int) -> dict:
     from bench.qbit import bench_qbit
 
     return bench_qbit(add=50 if quick else 200, list_=500 if quick else 2000, repeat=repeat)
+
+
+def holey_copy(root: Path, every: int) -> Path:
+    """A hard-linked copy of ``root`` with every ``every``-th file missing."""
+    copy = root.with_name(root.name + f"-missing-1-in-{every}")
+    if copy.exists():
+        return copy
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    for i, path in enumerate(files):
+        if i % every:
+            target = copy / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    return copy
+
+
+def bench_scale(quick: bool, repeat: int) -> dict:
+    """Growth with size: qBittorrent with 1,000 → 10,000 torrents, trees of 20,000 → 200,000 files.
+
+    A tenfold size should cost tenfold time (linear), or less where a fixed cost dominates.
+    """
+    from bench.qbit import bench_scale as qbit_scale
+
+    threads = os.cpu_count() or 1
+    result = {"qbittorrent": qbit_scale((100, 1000) if quick else (1000, 10000), repeat, PY)}
+    counts = (4000, 40000) if quick else (20000, 200000)
+    out = Path(tempfile.mkdtemp(prefix="mktint-bench-"))
+    files = {}
+    try:
+        for count in counts:
+            tree = make_small_tree(count)
+            holey = holey_copy(tree, 10)
+            warm(tree)
+            torrent = out / f"{count}.torrent"
+            subprocess.run([PY, "-m", "mktint", "torrent", "create", str(tree), "-o", str(torrent),
+                            "--public", "--force"], env=ENV, check=True, capture_output=True)
+            verify = [PY, "-m", "mktint", "torrent", "verify", str(torrent)]
+            files[str(count)] = with_ratios(interleaved({
+                "mktorrent create": mktorrent_create(tree, out / "m", threads, None),
+                "mktint create": mktint_create(tree, out / "c", threads, None),
+                "mktint verify": lambda v=verify, t=tree: timed_run([*v, str(t)], rss=True),
+                "mktint verify, 1 in 10 files missing": lambda v=verify, h=holey: timed_run(
+                    [*v, str(h)], rss=True, ok=(0, 1)),
+            }, repeat), "mktorrent create")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    small, large = (str(c) for c in counts)
+    result["files"] = {**{f"{n} files": files[n] for n in files},
+                       f"growth {small} → {large}": {
+                           name: round(files[large][name]["median_s"] / files[small][name]["median_s"], 2)
+                           for name in files[small]}}
+    return result
 
 
 def bench_ratelimit(quick: bool, repeat: int) -> dict:
@@ -375,7 +567,9 @@ SECTIONS = {
     "creation": bench_creation,
     "targets": bench_targets,
     "startup": bench_startup,
+    "latency": bench_latency,
     "qbittorrent": bench_qbittorrent,
+    "scale": bench_scale,
     "ratelimit": bench_ratelimit,
 }
 
@@ -398,9 +592,23 @@ def table(title: str, results: dict) -> str:
     return "\n".join(lines)
 
 
+def show(title: str, value: dict) -> None:
+    """Print every table of a section's results, however deeply nested; growth lines too."""
+    if any(isinstance(v, dict) and "median_s" in v for v in value.values()):
+        print(table(title, value))
+    if title.split(" / ")[-1].startswith("growth"):
+        print(f"\n{title}\n" + "\n".join(f"  {name:<38} {factor:>8.2f}x" for name, factor in value.items()))
+        return
+    for key, inner in value.items():
+        if isinstance(inner, dict) and "median_s" not in inner:
+            show(f"{title} / {key}", inner)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller data (256 MiB, 4,000 small files, 50/500 torrents)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller data (256 MiB, 4,000 small files, 8 GiB sparse, 50/500 torrents, "
+                             "scale at a tenth); with --only, one section in a minute or two")
     parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="run these sections only")
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender (at least 3)")
     args = parser.parse_args()
@@ -413,8 +621,11 @@ def main() -> None:
               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "sections": {}}
     print(f"machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
           f"{report['machine']['memory_gib']} GiB; {report['machine']['versions']}")
+    print(f"load average at the start: {' '.join(map(str, load()))}"
+          f"{' (quick: smaller data)' if args.quick else ''}")
     for name in args.only or SECTIONS:
         started = time.perf_counter()
+        before = load()
         try:
             report["sections"][name] = SECTIONS[name](args.quick, repeat)
         except Exception as e:  # one broken section must not hide the others
@@ -422,14 +633,11 @@ def main() -> None:
             print(f"\n{name}: FAILED: {e}")
             continue
         section = report["sections"][name]
-        section["load_average"] = [round(x, 2) for x in os.getloadavg()]
-        for key, value in section.items():
-            if isinstance(value, dict) and any(isinstance(v, dict) and "median_s" in v for v in value.values()):
-                print(table(f"{name} / {key}", value))
-        if any(isinstance(v, dict) and "median_s" in v for v in section.values()):
-            print(table(name, section))
-        print(f"  ({time.perf_counter() - started:.0f} s; load average after: "
-              f"{' '.join(map(str, section['load_average']))})")
+        section["load_average_before"] = before
+        section["load_average"] = load()
+        show(name, section)
+        print(f"  ({time.perf_counter() - started:.0f} s; load average before: "
+              f"{' '.join(map(str, before))}, after: {' '.join(map(str, section['load_average']))})")
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
 
