@@ -498,6 +498,91 @@ def bench_scale(quick: bool, repeat: int) -> dict:
     return result
 
 
+def make_book(size: int) -> Path:
+    """An audiobook folder of ``size`` bytes: copies of one 64 kbps MP3 (ffmpeg), ASIN named."""
+    from tests.emulators.audnexus import HAIL_MARY
+
+    root = DATA / f"book-{size // MiB}MiB" / f"Andy Weir - Project Hail Mary {{ASIN.{HAIL_MARY}}}"
+    parts = max(1, size // (8 * MiB))
+    if root.exists() and len(list(root.glob("*.mp3"))) == parts:
+        return root
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise RuntimeError("ffmpeg is not installed (scripts/test installs it)")
+    root.mkdir(parents=True, exist_ok=True)
+    first = root / "Part 001.mp3"
+    # 8 MiB of 64 kbps audio is 1048 s
+    subprocess.run([ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "sine=frequency=440:duration=1048", "-ac", "2", "-c:a", "libmp3lame", "-b:a", "64k",
+                    str(first)], check=True, capture_output=True)
+    for i in range(2, parts + 1):
+        shutil.copyfile(first, root / f"Part {i:03d}.mp3")
+    return root
+
+
+def bench_publish(quick: bool, repeat: int) -> dict:
+    """``mktint publish`` to two Gazelle sites (the RED and OPS emulators) and a live
+    qBittorrent, against hashing alone: ``mktint torrent create --target red --target ops``
+    of the same folder. Each run changes a small note in the folder (a new infohash: the
+    journal, the sites and the client all see a new release) and starts from a fresh state
+    folder (no journal to resume from).
+    """
+    from tests.emulators.audnexus import audnexus_emulator
+    from tests.emulators.gazelle import gazelle_emulator
+    from tests.support.qbittorrent import PASSWORD, USERNAME, QbtServer
+
+    book = make_book((256 if quick else 1024) * MiB)
+    warm(book)
+    root = Path(tempfile.mkdtemp(prefix="mktint-bench-publish-"))
+    server = QbtServer(root / "qbt")
+    keys = {"red": "red-api-key-0123456789abcdef", "ops": "ops-api-key-0123456789abcdef"}
+    try:
+        server.start()
+        with gazelle_emulator("red", api_key=keys["red"]) as red, \
+                gazelle_emulator("ops", api_key=keys["ops"]) as ops, audnexus_emulator() as audnexus:
+            config = root / "config.toml"
+            config.write_text(
+                f'[defaults]\nclient = "qb"\n\n[services.qb]\nkind = "qbittorrent"\nurl = "{server.url}"\n'
+                f'username = "{USERNAME}"\n\n[services.red]\nurl = "{red.url}"\n\n'
+                f'[services.ops]\nurl = "{ops.url}"\n\n[services.audnexus]\nurl = "{audnexus.url}"\n')
+            env = {**ENV, "MKTINT_CONFIG": str(config), "HOME": str(root), "XDG_CONFIG_HOME": str(root / "config"),
+                   "XDG_STATE_HOME": str(root / "state"), "XDG_CACHE_HOME": str(root / "cache"),
+                   "MKTINT_QB_PASSWORD": PASSWORD, "MKTINT_RED_API_KEY": keys["red"],
+                   "MKTINT_OPS_API_KEY": keys["ops"]}
+            last = [0.0]
+
+            def fresh() -> None:
+                (book / "notes.txt").write_text(f"bench run {os.urandom(8).hex()}\n")
+                shutil.rmtree(root / "state" / "mktint" / "publish", ignore_errors=True)  # no journal
+                # OPS allows 5 requests per 10 s and mktint keeps to that: start each run with
+                # a clear window, so that the figure is publish's own time, not a wait.
+                time.sleep(max(0.0, last[0] + 10.5 - time.monotonic()))
+
+            def publish():
+                fresh()
+                try:
+                    return timed_run([PY, "-m", "mktint", "publish", str(book), "--to", "red", "--to", "ops",
+                                      "--yes", "--json", "-o", str(root / "out")], env=env)
+                finally:
+                    last[0] = time.monotonic()
+
+            def hashing():
+                fresh()
+                return timed_run([PY, "-m", "mktint", "torrent", "create", str(book), "--target", "red",
+                                  "--target", "ops", "-o", str(root / "alone"), "--force"], env=env)
+
+            publish()  # the passkeys are fetched and stored once; the qBittorrent session cached
+            results = with_ratios(interleaved({"torrent create --target red --target ops": hashing,
+                                               "publish --to red --to ops": publish}, repeat),
+                                  "torrent create --target red --target ops")
+            results["publish --to red --to ops"]["uploads"] = len(red.uploads) + len(ops.uploads)
+            results["publish --to red --to ops"]["requests_seen"] = len(red.requests) + len(ops.requests)
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return {"data_bytes": sum(p.stat().st_size for p in book.iterdir()), "results": results}
+
+
 def bench_ratelimit(quick: bool, repeat: int) -> dict:
     """30 requests to the Gazelle emulator (RED: 10 per 10 s), two ways.
 
@@ -570,6 +655,7 @@ SECTIONS = {
     "latency": bench_latency,
     "qbittorrent": bench_qbittorrent,
     "scale": bench_scale,
+    "publish": bench_publish,
     "ratelimit": bench_ratelimit,
 }
 
@@ -584,7 +670,7 @@ def table(title: str, results: dict) -> str:
         extra = ""
         if "share_of_sha1_limit" in entry:
             extra = f"{entry['share_of_sha1_limit'] * 100:.0f}% of SHA-1 limit"
-        for key in ("http_429", "requests_seen", "torrents"):
+        for key in ("http_429", "requests_seen", "torrents", "uploads"):
             if key in entry:
                 extra += f" {key}={entry[key]}"
         rss = f"{entry['peak_rss_mib']:>8.1f}Mi" if "peak_rss_mib" in entry else f"{'-':>10}"
