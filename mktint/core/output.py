@@ -80,6 +80,9 @@ def short_hash(value: str) -> str:
     return value[:SHORT_HASH]
 
 
+ANSI = {"green": "32", "yellow": "33", "red": "31"}  # SGR foreground colours
+
+
 @dataclass
 class Column:
     key: str
@@ -234,12 +237,10 @@ class Output:
     def _err(self, message: str, style: str | None = None) -> None:
         message = safe_text(redact.redact(message))
         if self.stderr_is_tty and not self.no_color and style:
-            from rich.markup import escape
-
-            self.err_console.print(f"[{style}]{escape(message)}[/]")
-        else:
-            self.stderr.write(message + "\n")
-            self.stderr.flush()
+            # Plain ANSI colour: loading rich (40–90 ms here) for one coloured line is not worth it.
+            message = f"\x1b[{ANSI[style]}m{message}\x1b[0m"
+        self.stderr.write(message + "\n")
+        self.stderr.flush()
 
     def confirm(self, question: str, *, assume_yes: bool = False) -> bool:
         """Ask on a terminal; refuse (UsageError) when nobody can answer."""

@@ -101,3 +101,36 @@ def test_keyring_reachable_follows_keyrings_own_backend_choice(monkeypatch, tmp_
     (plugin / "entry_points.txt").write_text("[keyring.backends]\nfile = keyrings.alt.file\n")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     assert credentials.keyring_reachable()
+
+
+def test_a_coloured_error_on_a_terminal_does_not_load_rich(tmp_path):
+    """stderr is a terminal: the error line is red, written without rich."""
+    import pty
+    import subprocess
+
+    from tests.support.cli import REPO
+
+    flag = tmp_path / "rich-loaded"
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: open({str(flag)!r}, 'w').write(str('rich' in sys.modules)))\n"
+            f"sys.argv = ['mktint', 'torrent', 'info', {str(tmp_path / 'missing.torrent')!r}]\n"
+            "from mktint.cli import main\nmain()\n")
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=follower, env=env, timeout=60)
+    os.close(follower)
+    written = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.close(leader)
+    assert proc.returncode != 0
+    assert b"\x1b[31merror: " in written, written
+    assert flag.read_text() == "False"
