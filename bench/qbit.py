@@ -208,12 +208,16 @@ def bench_scale(sizes=(1000, 10000), repeat: int = 3, python: str = sys.executab
             times = {key: [] for key in ("list", "watch", "command")}
             checks = {}
             figures = {key: {side: [] for side in SIDES} for key in times}
+            cpu = {key: {side: [] for side in SIDES} for key in ("list", "watch")}
             for _ in range(repeat):
                 for side in SIDES:
-                    figures["list"][side].append(_timed(sides[side].listed))
-                    started = time.perf_counter()
-                    checks[side] = sides[side].watch()
-                    figures["watch"][side].append(time.perf_counter() - started)
+                    for key, call in (("list", sides[side].listed), ("watch", sides[side].watch)):
+                        started, cpu_started = time.perf_counter(), time.process_time()
+                        value = call()
+                        figures[key][side].append(time.perf_counter() - started)
+                        cpu[key][side].append(time.process_time() - cpu_started)
+                        if key == "watch":
+                            checks[side] = value
                 figures["command"]["qbittorrent-api"].append(run(script))
                 figures["command"]["mktint"].append(run(cli))
             counts = {side: len(sides[side].listed()) for side in SIDES}
@@ -222,6 +226,10 @@ def bench_scale(sizes=(1000, 10000), repeat: int = 3, python: str = sys.executab
                                          "torrents": counts[side]} for side in SIDES}
                 for key in times}
             results[str(size)]["watch_counts"] = checks
+            for key in cpu:  # the client's own work; the rest of the wall time is the server's
+                for side in SIDES:
+                    results[str(size)][f"{key} {size}"][side]["client_cpu_s"] = round(
+                        statistics.median(cpu[key][side]), 4)
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)

@@ -671,7 +671,7 @@ def table(title: str, results: dict) -> str:
         extra = ""
         if "share_of_sha1_limit" in entry:
             extra = f"{entry['share_of_sha1_limit'] * 100:.0f}% of SHA-1 limit"
-        for key in ("http_429", "requests_seen", "torrents", "uploads"):
+        for key in ("http_429", "requests_seen", "torrents", "uploads", "client_cpu_s"):
             if key in entry:
                 extra += f" {key}={entry[key]}"
         rss = f"{entry['peak_rss_mib']:>8.1f}Mi" if "peak_rss_mib" in entry else f"{'-':>10}"
