@@ -176,9 +176,11 @@ def logout(state: AppState, service: str) -> None:
 @json_option
 @pass_state
 def status(state: AppState) -> None:
-    """Which secrets each service has and where they come from (env, keyring, file).
+    """Which secrets each service has and where they come from (env, file, keyring).
 
-    Exits 4 when a service named in the config file lacks its credential.
+    Each secret is looked up in the environment, then the secrets file, then the keyring;
+    the first value found is used, and a different value in a later store is shown as
+    unused. Exits 4 when a service named in the config file lacks its credential.
 
     \b
     Examples:
@@ -194,13 +196,18 @@ def status(state: AppState) -> None:
 
     def human() -> None:
         rows = [{"name": r["name"], "kind": r["kind"],
-                 "secrets": ", ".join(f"{k}={v or 'missing'}" for k, v in r["secrets"].items()),
+                 "secrets": ", ".join(f"{k}={v or 'missing'}" + "".join(
+                     f" ({other} differs, unused)" for other in r["shadowed"].get(k, []))
+                     for k, v in r["secrets"].items()),
                  "configured": r["configured"], "ok": "ok" if r["ok"] else "MISSING"}
                 for r in report]
         state.output.table(rows, [Column("name", "SERVICE"), Column("kind", "KIND"),
                                   Column("configured", "IN CONFIG"), Column("secrets", "SECRETS"),
                                   Column("ok", "STATUS")])
 
-    state.output.emit([{**r, "secrets": snake_keys(r["secrets"])} for r in report], human)
+    state.output.emit([{**r, "secrets": snake_keys(r["secrets"]), "shadowed": snake_keys(r["shadowed"])}
+                       for r in report], human)
+    if not state.output.json:
+        state.output.info("lookup order: environment, secrets file, keyring (the first value found is used)")
     if any(r["configured"] and not r["ok"] for r in report):
         raise click.exceptions.Exit(EXIT_AUTH)

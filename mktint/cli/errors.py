@@ -66,7 +66,10 @@ class _NoticeHandler(logging.Handler):
         self.state = state
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.state.output.info(f"note: {record.getMessage()}")
+        if record.levelno >= logging.WARNING:
+            self.state.output.warn(record.getMessage())
+        else:
+            self.state.output.info(f"note: {record.getMessage()}")
 
 
 def show_notices(state) -> None:

@@ -4,13 +4,17 @@ Lookup order for secret SECRET of service NAME (SECRET is PASSWORD, API_KEY, PAS
 MAM_ID):
 
 1. environment variable ``MKTINT_<NAME>_<SECRET>``;
-2. the system keyring: service ``mktint``, username ``<NAME>:<SECRET>``;
-3. the secrets file ``$XDG_CONFIG_HOME/mktint/secrets.toml`` (mode 0600; a group- or
-   world-readable file is refused).
+2. the secrets file ``$XDG_CONFIG_HOME/mktint/secrets.toml`` (mode 0600; a group- or
+   world-readable file is refused);
+3. the system keyring: service ``mktint``, username ``<NAME>:<SECRET>``.
 
 A keyring that is missing, or keyring's ``fail``/``null`` backend, counts as absent —
-quietly. Storing prefers the keyring and falls back to the secrets file. Every secret is
-registered with the redactor the moment it is read.
+quietly. Storing prefers the keyring and falls back to the secrets file; a value stored in
+the keyring removes the file's copy. So the file holds a secret only when it was written
+where no keyring could be reached (cron, a container) or by hand, and then it is the newer
+one: it wins over a keyring entry that process could not update. When both hold a value
+and they differ, a warning says which one is used (and ``auth status`` shows it). Every
+secret is registered with the redactor the moment it is read.
 
 A secret the server replaces on every use (MAM's ``mam_id``) is used through
 :meth:`Credentials.rotating`: an exclusive lock shared by every mktint process is held from
@@ -42,7 +46,9 @@ from mktint.core.errors import ConfigError, MissingCredential
 
 KEYRING_SERVICE = "mktint"
 SOURCE_ENV, SOURCE_KEYRING, SOURCE_FILE = "env", "keyring", "file"
+LOOKUP_ORDER = (SOURCE_ENV, SOURCE_FILE, SOURCE_KEYRING)  # the first one holding a value wins
 log = logging.getLogger(__name__)
+notices = logging.getLogger("mktint.notice")  # shown on stderr by the CLI
 
 
 @dataclass(frozen=True)
@@ -223,21 +229,44 @@ class Credentials:
     def __init__(self, secrets_path: Path | None = None):
         self.file = SecretsFile(secrets_path or paths.config_dir() / "secrets.toml")
         self.keyring = _Keyring()
+        self._warned: set[tuple[str, str]] = set()  # secrets whose two stored copies differ
 
     def find(self, service: str, secret: str) -> Found | None:
         env = os.environ.get(env_name(service, secret))
         if env and not self._replaced(service, secret, env):
             value, source = env, SOURCE_ENV
         else:
-            value, source = self.keyring.get(service, secret), SOURCE_KEYRING
-            if not value:
-                value, source = self.file.get(service, secret), SOURCE_FILE
+            copies = self.stored(service, secret)
+            source = next((s for s in LOOKUP_ORDER if s in copies), None)
+            value = copies.get(source) if source else None
+            if len(set(copies.values())) > 1 and (service, secret) not in self._warned:
+                self._warned.add((service, secret))
+                notices.warning("the %s of %s in the keyring differs from the one in %s; "
+                                "using the file's (it is read first). Run `mktint auth login %s "
+                                "--secret %s` to keep one value", secret, service,
+                                self.file.path, service, secret)
             if not value:
                 value, source = env, SOURCE_ENV
         if not value:
             return None
         redact.register(value)
         return Found(value, source)
+
+    def stored(self, service: str, secret: str) -> dict[str, str]:
+        """The stored copies of a secret: ``{"file": ..., "keyring": ...}``, present ones only."""
+        copies = {SOURCE_FILE: self.file.get(service, secret),
+                  SOURCE_KEYRING: self.keyring.get(service, secret)}
+        copies = {source: value for source, value in copies.items() if value}
+        for value in copies.values():
+            redact.register(value)
+        return copies
+
+    def shadowed(self, service: str, secret: str) -> list[str]:
+        """Stores holding a different, unused value of a secret (for `auth status`)."""
+        found = self.find(service, secret)
+        if found is None:
+            return []
+        return [s for s, v in self.stored(service, secret).items() if v != found.value]
 
     def get(self, service: str, secret: str) -> str | None:
         found = self.find(service, secret)
@@ -257,6 +286,7 @@ class Credentials:
         """Save a secret; returns where it went (keyring, else the 0600 file)."""
         redact.register(value)
         if self.keyring.set(service, secret, value):
+            self.file.delete(service, secret)  # an older copy there would be read first
             return SOURCE_KEYRING
         self.file.set(service, secret, value)
         return SOURCE_FILE
@@ -342,7 +372,8 @@ def credential_report(config, credentials: Credentials) -> list[dict]:
     """Per service with secrets: which are present and where from (never their values).
 
     ``ok`` is false when none of the kind's required secrets is present; ``configured``
-    tells whether the service is named in the config file.
+    tells whether the service is named in the config file; ``shadowed`` names, per secret,
+    the stores holding a different value that is not used (see ``LOOKUP_ORDER``).
     """
     from mktint.core.kinds import KINDS
 
@@ -352,11 +383,13 @@ def credential_report(config, credentials: Credentials) -> list[dict]:
         kind = KINDS[service.kind]
         if not kind.secrets:
             continue
-        sources = {}
+        sources, shadowed = {}, {}
         for secret in kind.secrets:
             found = credentials.find(name, secret)
             sources[secret] = found.source if found else None
+            if other := credentials.shadowed(name, secret):
+                shadowed[secret] = other
         ok = not kind.required_secrets or any(sources[s] for s in kind.required_secrets)
         report.append({"name": name, "kind": service.kind, "configured": name in named,
-                       "secrets": sources, "ok": ok})
+                       "secrets": sources, "shadowed": shadowed, "ok": ok})
     return report

@@ -9,12 +9,12 @@ from mktint.core.errors import ConfigError, MissingCredential
 from tests.support.cli import invoke, run_subprocess
 
 
-def test_environment_then_keyring_then_file(monkeypatch, memory_keyring, isolated_home):
+def test_environment_then_file_then_keyring(monkeypatch, memory_keyring, isolated_home):
     creds = Credentials()
-    creds.file.set("red", "API_KEY", "from-file-123")
-    assert creds.find("red", "API_KEY").source == "file"
     memory_keyring.set_password("mktint", "red:API_KEY", "from-keyring-123")
-    assert creds.find("red", "API_KEY").value == "from-keyring-123"
+    assert creds.find("red", "API_KEY").source == "keyring"
+    creds.file.set("red", "API_KEY", "from-file-123")
+    assert creds.find("red", "API_KEY").value == "from-file-123"
     monkeypatch.setenv("MKTINT_RED_API_KEY", "from-env-123")
     found = creds.find("red", "API_KEY")
     assert (found.value, found.source) == ("from-env-123", "env")
@@ -110,6 +110,30 @@ def test_status_exits_4_when_a_configured_service_lacks_its_credential(config_fi
     assert run.exit_code == 4
     red = next(s for s in run.json() if s["name"] == "red")
     assert red == {"name": "red", "kind": "gazelle", "configured": True,
-                   "secrets": {"api_key": None, "passkey": None}, "ok": False}
+                   "secrets": {"api_key": None, "passkey": None}, "shadowed": {}, "ok": False}
     invoke("auth", "login", "red", "--with-token", "--no-verify", input="KEY-123456\n")
     assert invoke("auth", "status").exit_code == 0
+
+
+def test_a_newer_file_secret_from_cron_wins_over_a_stale_keyring_entry(config_file, memory_keyring):
+    """Cron (no keyring reachable) stored a new key in the file; the keyring still holds
+    the old one. The file is read first, `auth status` says which is used and that the
+    other differs, and a warning says so; storing again keeps one value."""
+    config_file('[services.red]\nsource = "RED"\n')
+    memory_keyring.set_password("mktint", "red:API_KEY", "old-keyring-key-0001")
+    Credentials().file.set("red", "API_KEY", "new-file-key-0002")  # what cron wrote
+
+    assert Credentials().get("red", "API_KEY") == "new-file-key-0002"
+    status = invoke("auth", "status")
+    assert "API_KEY=file (keyring differs, unused)" in status.stdout
+    assert "lookup order: environment, secrets file, keyring" in status.stderr
+    assert "warning: the API_KEY of red in the keyring differs from the one in" in status.stderr
+    red = next(s for s in invoke("auth", "status", "--json").json() if s["name"] == "red")
+    assert red["secrets"]["api_key"] == "file" and red["shadowed"] == {"api_key": ["keyring"]}
+
+    login = invoke("auth", "login", "red", "--with-token", "--no-verify", input="newest-key-0003\n")
+    assert login.exit_code == 0, login.stderr
+    assert Credentials().file.get("red", "API_KEY") is None  # one value, in the keyring
+    after = invoke("auth", "status")
+    assert "differs" not in after.stdout + after.stderr
+    assert Credentials().get("red", "API_KEY") == "newest-key-0003"

@@ -167,7 +167,7 @@ def test_a_rotated_secret_is_stored_where_it_was_read(isolated_home, memory_keyr
     assert creds.file.get("mam", "MAM_ID") == "from-the-file-0002"
     assert memory_keyring.get_password("mktint", "mam:MAM_ID") is None
 
-    memory_keyring.set_password("mktint", "mam:MAM_ID", "from-the-keyring-0001")
+    creds.store("mam", "MAM_ID", "from-the-keyring-0001")  # the keyring; the file's copy goes
     with creds.rotating("mam", "MAM_ID") as held:
         assert held.replace(held.value, "from-the-keyring-0002") == "keyring"
     assert creds.find("mam", "MAM_ID").value == "from-the-keyring-0002"
