@@ -8,7 +8,7 @@ import time
 import pytest
 
 from mktint.cli.root import COMMANDS
-from tests.support.cli import REPO, invoke, run_subprocess
+from tests.support.cli import REPO, interruptible, invoke, run_subprocess
 
 HEAVY = ("requests", "urllib3", "rich", "keyring", "requests_toolbelt")
 
@@ -102,7 +102,8 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
     # `auth login` waits on stdin; interrupt it.
     proc = subprocess.Popen([sys.executable, "-m", "mktint", "auth", "login", "red", "--with-token"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(REPO)}, text=True)
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, text=True,
+                            preexec_fn=interruptible)
     wait_until_reading_stdin(proc.pid)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=10)

@@ -72,11 +72,12 @@ def test_connection_refused_is_temporary_and_retried_for_get():
 
 
 def test_a_server_that_never_answers_is_bounded_by_the_read_timeout():
+    """The 0.5 s read timeout ends it, not the 5 s deadline (which names itself)."""
     with silent_socket() as url:
-        started = time.monotonic()
-        with pytest.raises(Timeout):
+        with pytest.raises(Timeout) as info:
             client(url, timeout=0.5).request("GET", "/x")
-        assert time.monotonic() - started < 3
+    assert "did not answer in time (" in info.value.message
+    assert "deadline" not in info.value.message
 
 
 def test_redirects_pass_through_the_limiter_and_drop_auth_across_hosts():

@@ -62,17 +62,26 @@ def test_damaged_state_file_only_forgets_history(tmp_path):
 
 
 def test_concurrent_processes_share_one_budget(tmp_path):
-    """Four processes at once, 6 requests each, 5 per 1 s: no 1 s window holds more than 5."""
+    """Four processes at once, 6 requests each, 5 per 1 s: no 1 s window holds more than 5.
+
+    Each process records the time its limiter granted each request (the last clock reading
+    of ``acquire``, taken under the shared lock), not a reading after ``acquire`` returned:
+    on a loaded machine the latter lags by a varying amount, and the test would measure
+    the scheduler instead of the limiter."""
     script = textwrap.dedent(f"""
         import json, sys, time
         sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
         from mktint.core.ratelimit import Rate, RateLimiter
-        limiter = RateLimiter("shared", Rate(5, 1.0), Path({str(tmp_path)!r}))
+        readings = []
+        def clock():
+            readings.append(time.time())
+            return readings[-1]
+        limiter = RateLimiter("shared", Rate(5, 1.0), Path({str(tmp_path)!r}), clock=clock)
         stamps = []
         for _ in range(6):
             limiter.acquire()
-            stamps.append(time.time())
+            stamps.append(readings[-1])
         print(json.dumps(stamps))
     """)
     procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

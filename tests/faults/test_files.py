@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import REPO
+from tests.support.cli import REPO, interruptible
 
 SPARSE_SIZE = 2 * 1024**3  # seconds of hashing on this machine; the tests stop it early
 WAIT_LIMIT = 60.0  # a bound for a hung test, not a timing assertion
@@ -29,7 +29,8 @@ def start_create(data: Path, output: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "mktint", "torrent", "create", str(data), "-o", str(output),
          "--piece-size", "4MiB", "--json"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=interruptible)
 
 
 def wait_until_reading(proc: subprocess.Popen, data: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from mktint.services.qbittorrent.client import normalise
 from tests.qbit.helpers import WAIT_LIMIT, added
-from tests.support.cli import REPO, invoke
+from tests.support.cli import REPO, interruptible, invoke
 from tests.support.httpserver import QuietHandler, serve
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
@@ -176,7 +176,8 @@ def test_watch_is_bounded_by_count(qb, tmp_path):
 def test_watch_streams_changes_until_sigint(qb, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "mktint", "qbit", "watch", "--interval", "0.2", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+                            preexec_fn=interruptible)
     try:
         started = proc.stderr.readline()  # the first poll has been made
         assert "watching" in started, started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -48,3 +49,11 @@ def run_subprocess(*args: str, input: str | None = None, env: dict | None = None
                           input=input, capture_output=True, text=True, env=full_env,
                           timeout=timeout, cwd=REPO)
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child the test will interrupt with SIGINT: back to the default
+    action. A shell starts a background job (``./scripts/test &``, CI runners) with SIGINT
+    ignored, children inherit that, and Python leaves an ignored SIGINT ignored — the
+    child would never see the Ctrl-C the test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
