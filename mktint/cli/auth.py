@@ -10,8 +10,10 @@ import click
 from mktint.cli.options import complete_service_names, json_option, pass_state
 from mktint.cli.render import snake_keys
 from mktint.cli.state import AppState
+from mktint.core.kinds import KINDS
 
-SERVICE_ARG = dict(shell_complete=complete_service_names(("qbittorrent", "gazelle", "mam")))
+SERVICE_ARG = dict(shell_complete=complete_service_names(
+    tuple(name for name, kind in KINDS.items() if kind.secrets)))
 
 
 @click.group()
@@ -107,7 +109,6 @@ def login(state: AppState, service: str, with_token: bool, secret: str | None, n
     """
     from mktint.core import redact
     from mktint.core.errors import TemporaryError
-    from mktint.core.kinds import KINDS
 
     factory, out = state.factory, state.output
     service_config = factory.service_config(service)
@@ -149,7 +150,6 @@ def logout(state: AppState, service: str) -> None:
     """
     from mktint.core.config import env_name
     from mktint.core.errors import TemporaryError
-    from mktint.core.kinds import KINDS
 
     factory, out = state.factory, state.output
     service_config = factory.service_config(service)

@@ -11,12 +11,13 @@ from mktint.cli.options import complete_service_names, json_option, pass_state
 from mktint.cli.render import snake_keys
 from mktint.cli.state import AppState
 from mktint.cli.upload_options import given_fields, pop_options, upload_metadata_options
+from mktint.core.kinds import tracker_kinds
 
 
 @click.command(short_help="From a folder to a seeding upload, in one command.")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--to", "targets", multiple=True, required=True, metavar="TRACKER",
-              shell_complete=complete_service_names(("gazelle", "mam")),
+              shell_complete=complete_service_names(tracker_kinds()),
               help="A tracker service to publish to (red, ops, mam); repeat for several.")
 @click.option("--client", metavar="NAME", shell_complete=complete_service_names(("qbittorrent",)),
               help="qBittorrent service to seed from (default: [defaults] client).")

@@ -1,7 +1,8 @@
 """`mktint red`: Gazelle trackers (RED, OPS) — whoami, search, group, torrent, download, upload.
 
-Every command works on the gazelle service picked with ``-s/--service`` (default ``red``;
-``ops`` is built in). Heavy modules (requests, the service client) are imported inside
+Every command works on the gazelle service picked with ``-s/--service``, before the
+command (``mktint red -s ops whoami``) or after it; the ``ops`` group is the same commands
+with ``ops`` picked. Heavy modules (requests, the service client) are imported inside
 the commands.
 """
 
@@ -11,31 +12,64 @@ from pathlib import Path
 
 import click
 
-from mktint.cli.options import json_option, pass_state, service_option
+from mktint.cli.options import complete_service_names, json_option, pass_state, service_option
 from mktint.cli.render import snake_keys
 from mktint.cli.upload_options import upload_metadata_options
 from mktint.cli.state import AppState
 
-gazelle_service = service_option("gazelle", "red",
-                                 help_text="Which Gazelle service (default: red; ops is built in).")
+SERVICE_KEY = "mktint.gazelle_service"  # ctx.meta: the service the group picked
+
+gazelle_service = service_option(
+    "gazelle", None, help_text="Which Gazelle service (default: the group's -s, else red for "
+                               "`mktint red`, ops for `mktint ops`).")
 
 
-@click.group()
-def red() -> None:
-    """Gazelle trackers (RED, OPS): account, search, download and safe uploads.
+def _gazelle_group(name: str, default: str, doc: str) -> click.Group:
+    """A group of the Gazelle commands whose ``-s/--service`` (before the command) picks
+    the service for all of them; ``-s`` after the command still wins."""
+
+    @click.group(name=name, help=doc)
+    @click.option("-s", "--service", "group_service", metavar="NAME", default=default,
+                  shell_complete=complete_service_names(("gazelle",)),
+                  help=f"Which Gazelle service the commands use (default: {default}).")
+    @click.pass_context
+    def group(ctx: click.Context, group_service: str) -> None:
+        ctx.meta[SERVICE_KEY] = group_service
+
+    return group
+
+
+red = _gazelle_group("red", "red", """Gazelle trackers (RED, OPS): account, search, download and safe uploads.
 
     \b
     Examples:
       mktint red whoami
-      mktint red search "mistborn" --json | jq '.results[].torrent_id'
+      mktint red search "mistborn" --json | jq '.[].torrent_id'
       mktint red upload book.torrent --asin B002UZMLXM --format AAC \\
           --bitrate Other --other-bitrate 64 --dry-run
-      mktint red whoami -s ops
-    """
+      mktint red -s ops whoami
+    """)
+
+ops = _gazelle_group("ops", "ops", """OPS (Orpheus): the `mktint red` commands with -s ops chosen.
+
+    \b
+    Examples:
+      mktint ops whoami
+      mktint ops search "mistborn" --category audiobooks
+      mktint ops upload book.torrent --asin B002UZMLXM --dry-run
+    """)
 
 
-def _client(state: AppState, name: str):
-    return state.factory.service(name, "gazelle")
+def _service(name: str | None) -> str:
+    return name or click.get_current_context().meta.get(SERVICE_KEY) or "red"
+
+
+def _client(state: AppState, name: str | None):
+    return state.factory.service(_service(name), "gazelle")
+
+
+def _tracker(state: AppState, name: str | None):
+    return state.factory.tracker(_service(name))
 
 
 def iso_time(value) -> str | None:
@@ -147,28 +181,23 @@ def search(state: AppState, query: str, category: str | None, page: int | None,
         Column("size", "SIZE", _size, "right"), Column("seeders", "SEEDERS", justify="right")]))
 
 
-def _torrent_json(client, t: dict, group: dict | None = None) -> dict:
-    files = []
-    for entry in filter(None, str(t.get("fileList") or "").split("|||")):
-        path, _, size = entry.rpartition("{{{")
-        files.append({"path": path, "size": int(size.rstrip("}")) if size.rstrip("}").isdigit() else None})
-    group = group or {}
+def _torrent_json(client, t) -> dict:
+    """A :class:`~mktint.services.gazelle.SiteTorrent` as this command's JSON."""
     return {
-        "id": t.get("id"), "group_id": group.get("id"), "group_name": group.get("name"),
-        "infohash": str(t.get("infoHash") or "").lower() or None, "media": t.get("media"),
-        "format": t.get("format"), "encoding": t.get("encoding"), "size": t.get("size"),
-        "file_count": t.get("fileCount"), "file_path": t.get("filePath"), "files": files,
-        "seeders": t.get("seeders"), "leechers": t.get("leechers"), "snatched": t.get("snatched"),
-        "description": t.get("description"), "time": iso_time(t.get("time")),
-        "url": client.torrent_url(t.get("id"), group.get("id")) if t.get("id") else None,
+        "id": t.id, "group_id": t.group_id, "group_name": t.group_name, "infohash": t.infohash,
+        "media": t.media, "format": t.format, "encoding": t.encoding, "size": t.size,
+        "file_count": t.file_count, "file_path": t.file_path,
+        "files": [{"path": f.path, "size": f.size} for f in t.files],
+        "seeders": t.seeders, "leechers": t.leechers, "snatched": t.snatched,
+        "description": t.description, "time": iso_time(t.time),
+        "url": client.torrent_url(t.id, t.group_id) if t.id else None,
     }
 
 
-def _group_json(group: dict) -> dict:
-    return {"id": group.get("id"), "name": group.get("name"), "year": group.get("year"),
-            "category": group.get("categoryName"), "tags": group.get("tags") or [],
-            "image": group.get("wikiImage") or None, "description": group.get("wikiBody"),
-            "time": iso_time(group.get("time"))}
+def _group_json(group) -> dict:
+    return {"id": group.id, "name": group.name, "year": group.year, "category": group.category,
+            "tags": group.tags, "image": group.image, "description": group.description,
+            "time": iso_time(group.time)}
 
 
 @red.command(short_help="A torrent group and its torrents.")
@@ -187,10 +216,8 @@ def group(state: AppState, group_id: int, service_name: str) -> None:
     from mktint.core.output import Column
 
     client = _client(state, service_name)
-    answer = client.group(group_id)
-    info = answer.get("group") or {}
-    result = {**_group_json(info),
-              "torrents": [_torrent_json(client, t, info) for t in answer.get("torrents") or []]}
+    found = client.group(group_id)
+    result = {**_group_json(found), "torrents": [_torrent_json(client, t) for t in found.torrents]}
     out = state.output
 
     def human() -> None:
@@ -236,7 +263,7 @@ def torrent(state: AppState, torrent_id: int | None, infohash: str | None, servi
         what = f"infohash {infohash.lower()}" if infohash else f"id {torrent_id}"
         raise NotFound(f"{client.name} has no torrent with {what} ({e.message})",
                        service=client.name) from None
-    result = _torrent_json(client, answer.get("torrent") or {}, answer.get("group") or {})
+    result = _torrent_json(client, answer)
     out = state.output
     out.emit(result, lambda: out.record([
         ("torrent", result["id"]), ("group", f"{result['group_id']} {result['group_name']}"),
@@ -295,23 +322,15 @@ def _data_path(torrent_file: Path, meta, data: Path | None) -> Path | None:
         return None
 
 
-def _fields(state: AppState, options: dict, flavour: str, data: Path | None):
-    """UploadFields from --asin (Audnexus), the flags, and the audio files in ``data``."""
-    from mktint.cli.upload_options import given_fields
+def _book(state: AppState, options: dict) -> dict:
+    """Upload fields from --asin (Audnexus), or none."""
     from mktint.core.asin import validate_asin
-    from mktint.workflows.gazelle_upload import build_fields, fields_from_book
+    from mktint.workflows.gazelle_upload import fields_from_book
 
-    book = {}
-    if options["asin"]:
-        asin = validate_asin(options["asin"])
-        book = fields_from_book(state.factory.service("audnexus", "audnexus").book(asin))
-    given = given_fields(options)
-    inspection = None
-    if data is not None and not ("format" in given and "bitrate" in given):
-        from mktint.audio.inspect import inspect_path
-
-        inspection = inspect_path(data)
-    return build_fields(flavour, book=book, given=given, inspection=inspection)
+    if not options["asin"]:
+        return {}
+    asin = validate_asin(options["asin"])
+    return fields_from_book(state.factory.service("audnexus", "audnexus").book(asin))
 
 
 @red.command(short_help="Upload safely: preflight, dupe check, never twice.")
@@ -337,7 +356,7 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
     not given, are read from the audio files of the data (--data, else the torrent's name
     next to TORRENT). A torrent already on the site
     exits 6 with its URL. If the site rewrote the torrent, its copy is saved next to TORRENT
-    as NAME.SERVICE.torrent: seed that file.
+    as NAME.SERVICE.site.torrent: seed that file.
 
     \b
     Examples:
@@ -346,8 +365,9 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
           --description-file desc.txt --dry-run
       mktint red upload book.torrent --asin B002UZMLXM --format MP3 --bitrate 320 --yes --json
     """
+    from mktint.cli.upload_options import given_fields
     from mktint.core.errors import MktintError, OperationFailed, UsageError
-    from mktint.core.paths import TORRENT_FILE_LIMIT, atomic_write, read_limited
+    from mktint.core.paths import TORRENT_FILE_LIMIT, read_limited
     from mktint.torrent.metainfo import Metainfo
     from mktint.workflows import gazelle_upload as flow
 
@@ -359,9 +379,10 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
         raise UsageError(f"cannot read {torrent_file}: {e.strerror or e}") from None
     except MktintError as e:  # the parser raises only project errors (fuzzed in tests/torrent)
         raise UsageError(f"{torrent_file} is not a valid .torrent file: {e.message}") from None
-    client = _client(state, service_name)
-    fields, problems = _fields(state, options, client.flavour,
-                               _data_path(torrent_file, meta, data_path))
+    tracker = _tracker(state, service_name)
+    client = tracker.client
+    fields, problems = tracker.upload_fields(_book(state, options), given_fields(options),
+                                             _data_path(torrent_file, meta, data_path))
     flow.raise_problems(problems + flow.preflight(client, meta, fields), client.name)
 
     if not dry_run and not out.confirm(
@@ -369,20 +390,19 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
         raise click.exceptions.Exit(1)
 
     with out.progress("uploading", None) as bar:
-        outcome = flow.upload(client, data, fields, dry_run=dry_run,
-                              progress=lambda done, total: bar.update(completed=done, total=total),
-                              filename=torrent_file.name)
+        outcome = tracker.upload(data, fields, dry_run=dry_run,
+                                 progress=lambda done, total: bar.update(completed=done, total=total),
+                                 filename=torrent_file.name)
 
     result = snake_keys(outcome.to_dict())  # the dry run's `derived` is the site's own answer
     result["seed_file"] = None if dry_run or outcome.rewritten else str(torrent_file)
     if outcome.site_torrent is not None:
-        seed = torrent_file.with_name(f"{torrent_file.stem}.{client.name}.torrent")
         try:
-            atomic_write(seed, outcome.site_torrent, mode=0o600)
+            seed = tracker.save_site_copy(torrent_file, outcome.site_torrent)
         except OSError as e:
             raise OperationFailed(
-                f"uploaded ({outcome.url}) but cannot save the site's copy to {seed}: {e}",
-                service=client.name,
+                f"uploaded ({outcome.url}) but cannot save the site's copy next to "
+                f"{torrent_file}: {e}", service=client.name,
                 hint=f"download it with `mktint red download {outcome.torrent_id} -s {client.name}`"
             ) from None
         result["seed_file"] = str(seed)
@@ -409,3 +429,7 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
                     ("seed", result["seed_file"])])
 
     out.emit(result, human)
+
+
+for _command in red.commands.values():  # `mktint ops …` is `mktint red -s ops …`
+    ops.add_command(_command)

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "torrent": ("mktint.cli.torrent", "torrent", "Create, inspect, verify and retarget .torrent files."),
     "qbit": ("mktint.cli.qbit", "qbit", "Drive qBittorrent through its WebUI API."),
     "red": ("mktint.cli.red", "red", "Gazelle trackers (RED, OPS): search, download, upload."),
+    "ops": ("mktint.cli.red", "ops", "OPS (Orpheus): the red commands with -s ops."),
     "mam": ("mktint.cli.mam", "mam", "MyAnonamouse: status, seedbox IP, upload bundles."),
     "book": ("mktint.cli.book", "book", "Audiobook metadata from Audnexus and local files."),
     "auth": ("mktint.cli.auth", "auth", "Store, check and remove credentials."),

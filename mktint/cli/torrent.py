@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from mktint.cli.options import complete_service_names, json_option, pass_state
+from mktint.core.kinds import tracker_kinds
 
-TARGET_KINDS = ("gazelle", "mam")
+TRACKERS = tracker_kinds()
+
 
 
 @click.group()
@@ -142,7 +144,7 @@ Examples:
               help="Leave out files or folders whose name or relative path matches; repeatable.")
 @click.option("--include-hidden", is_flag=True, help="Keep hidden files and OS junk (.DS_Store…).")
 @click.option("--target", "targets", metavar="NAME", multiple=True,
-              shell_complete=complete_service_names(TARGET_KINDS),
+              shell_complete=complete_service_names(TRACKERS),
               help="Tracker service (red, ops, mam…) to make a torrent for; repeatable.")
 @click.option("--exclude-refused", is_flag=True,
               help="Leave out the files a --target site refuses (e.g. .opus, .webp) instead "
@@ -173,26 +175,25 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
         raise UsageError("--exclude-refused needs --target (the site decides which files it refuses)")
     problems = []
     left_out: list[str] = []
-    if targets:  # the tracker code (config, credentials) only when it is needed
-        from mktint.workflows import targets as tracker
+    trackers = [state.factory.tracker(t) for t in targets]  # config only when asked for
+    if exclude_refused:
+        from mktint.workflows.trackers.base import exclude_refused as leave_out
 
-        if exclude_refused:
-            plan, left_out = tracker.exclude_refused(state.factory, targets, plan)
-            if left_out:
-                state.output.warn(f"left out {len(left_out)} file(s) the tracker(s) refuse: "
-                                  + ", ".join(left_out))
-        problems = [p for t in targets for p in tracker.preflight(state.factory, t, plan)]
+        plan, left_out = leave_out(trackers, plan)
+        if left_out:
+            state.output.warn(f"left out {len(left_out)} file(s) the tracker(s) refuse: "
+                              + ", ".join(left_out))
+    problems = [p for t in trackers for p in t.plan_problems(plan)]
     if problems:
         for problem in problems:
-            state.output.error(problem)
+            state.output.error(str(problem))
         raise OperationFailed(f"{len(problems)} problem(s) for the tracker(s); nothing was hashed",
                               hint="rename or leave out the files listed above (--exclude GLOB, "
                                    "or --exclude-refused), and shorten long paths "
                                    "(mktint book fix-paths)")
     extra = dict(web_seeds=tuple(web_seeds), comment=comment, no_date=no_date)
     if targets:
-        specs = [engine.TorrentSpec(**{**tracker.resolve_target(state.factory, t).__dict__, **extra})
-                 for t in targets]
+        specs = [engine.TorrentSpec(**{**t.spec().__dict__, **extra}) for t in trackers]
     else:
         specs = [engine.TorrentSpec(private=private, source=source, announce=_tiers(announce), **extra)]
     paths = output_paths(state, output, plan.name, [s.target for s in specs])
@@ -330,7 +331,7 @@ Examples:
 
 @torrent.command(epilog=RETARGET_EPILOG)
 @click.argument("file", type=click.Path(dir_okay=False, readable=False))
-@click.option("--target", metavar="NAME", shell_complete=complete_service_names(TARGET_KINDS),
+@click.option("--target", metavar="NAME", shell_complete=complete_service_names(TRACKERS),
               help="Tracker service to retarget to (sets source and announce).")
 @click.option("--source", metavar="S", help="New info.source (without --target).")
 @click.option("-a", "--announce", "announce", metavar="URL", multiple=True,
@@ -347,15 +348,13 @@ def retarget(state, file, target, source, announce, private, output, force) -> N
     from mktint.core.errors import UsageError
     from mktint.torrent.metainfo import Metainfo
     from mktint.torrent.metainfo import retarget as make
-    from mktint.workflows import targets as tracker
-
     if target and (source or announce or not private):
         raise UsageError("give either --target or --source/--announce, not both")
     if not target and not (source or announce):
         raise UsageError("say where the torrent goes: --target NAME, or --source and --announce")
     data, meta = _load(file)
     if target:
-        spec = tracker.resolve_target(state.factory, target)
+        spec = state.factory.tracker(target).spec()
         source, tiers, private = spec.source, spec.announce, spec.private
     else:
         tiers = _tiers(announce)

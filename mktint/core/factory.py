@@ -22,6 +22,7 @@ class Factory:
     def __init__(self, config_path: str | Path | None = None):
         self.config_path = config_path
         self._clients: dict[str, Any] = {}
+        self._trackers: dict[str, Any] = {}
 
     @cached_property
     def config(self) -> config_module.Config:
@@ -50,6 +51,30 @@ class Factory:
         elif kind is not None:
             self.service_config(name, kind)
         return self._clients[name]
+
+    def tracker(self, name: str):
+        """The tracker target of service ``name`` (``Kind.tracker``; built once). A service
+        whose kind is not a tracker is a usage error naming the tracker services."""
+        if name not in self._trackers:
+            service = self.service_config(name)
+            target = KINDS[service.kind].tracker
+            if target is None:
+                trackers = [s.name for s in self.config.services.values()
+                            if KINDS[s.kind].tracker]
+                raise UsageError(f"service {name!r} is a {service.kind} service, not a tracker",
+                                 service=name, hint="choose a tracker: " + ", ".join(trackers))
+            module_name, class_name = target.split(":")
+            self._trackers[name] = getattr(importlib.import_module(module_name), class_name)(
+                self, service)
+        return self._trackers[name]
+
+    def provide(self, name: str, *, client: Any = None, tracker: Any = None) -> None:
+        """Use this client and/or tracker object for service ``name`` (tests inject fakes
+        here instead of patching modules)."""
+        if client is not None:
+            self._clients[name] = client
+        if tracker is not None:
+            self._trackers[name] = tracker
 
     def close(self) -> None:
         for client in self._clients.values():

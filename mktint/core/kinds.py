@@ -30,6 +30,10 @@ class Kind:
     secrets: tuple[str, ...]  # secret names, e.g. ("API_KEY", "PASSKEY")
     required_secrets: tuple[str, ...] = ()  # at least one of these must be present
     description: str = ""
+    # A tracker kind: "module:Class" of its target (mktint.workflows.trackers), the one
+    # object torrent create --target, the upload commands and publish use. None: not a
+    # tracker.
+    tracker: str | None = None
 
 
 COMMON_FIELDS: dict[str, Field] = {
@@ -68,6 +72,7 @@ KINDS: dict[str, Kind] = {
         },
         secrets=("API_KEY", "PASSKEY"),
         required_secrets=("API_KEY",),
+        tracker="mktint.workflows.trackers.gazelle:GazelleTracker",
     ),
     "mam": Kind(
         name="mam",
@@ -82,6 +87,7 @@ KINDS: dict[str, Kind] = {
         },
         secrets=("MAM_ID", "PASSKEY"),
         required_secrets=("MAM_ID",),
+        tracker="mktint.workflows.trackers.mam:MamTracker",
     ),
     "audnexus": Kind(
         name="audnexus",
@@ -115,6 +121,11 @@ DEFAULTS_FIELDS: dict[str, Field] = {
 }
 
 SECRET_NAMES = ("PASSWORD", "API_KEY", "PASSKEY", "MAM_ID")
+
+
+def tracker_kinds() -> tuple[str, ...]:
+    """The kinds of service that are trackers (a torrent can be made and published for)."""
+    return tuple(name for name, kind in KINDS.items() if kind.tracker)
 
 
 def fields_of(kind: str) -> dict[str, Field]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from mktint.core import redact
@@ -66,6 +67,106 @@ def first(mapping: dict, *keys: str) -> Any:
         if mapping.get(key) is not None:
             return mapping[key]
     return None
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    path: str
+    size: int | None
+
+
+@dataclass(frozen=True)
+class SiteTorrent:
+    """One torrent as the site describes it (``action=torrent`` or a group's list)."""
+
+    id: int
+    group_id: int | None
+    group_name: str | None
+    infohash: str | None  # lower case
+    files: list[SiteFile]
+    file_path: str | None  # the torrent's folder ("" for a single file)
+    format: str | None = None
+    encoding: str | None = None
+    media: str | None = None
+    size: int | None = None
+    file_count: int | None = None
+    seeders: int | None = None
+    leechers: int | None = None
+    snatched: int | None = None
+    description: str | None = None
+    time: str | None = None  # Gazelle's "YYYY-MM-DD HH:MM:SS" (UTC)
+
+    @classmethod
+    def parse(cls, torrent: dict, group: dict | None = None) -> "SiteTorrent":
+        group = group or {}
+        return cls(
+            id=torrent.get("id"), group_id=group.get("id"), group_name=group.get("name"),
+            infohash=str(torrent.get("infoHash") or "").lower() or None,
+            files=parse_file_list(torrent.get("fileList")), file_path=torrent.get("filePath"),
+            format=torrent.get("format"), encoding=torrent.get("encoding"),
+            media=torrent.get("media"), size=torrent.get("size"),
+            file_count=torrent.get("fileCount"), seeders=torrent.get("seeders"),
+            leechers=torrent.get("leechers"), snatched=torrent.get("snatched"),
+            description=torrent.get("description"), time=torrent.get("time"))
+
+
+@dataclass(frozen=True)
+class SiteGroup:
+    """A torrent group (``action=torrentgroup``): the group's fields and its torrents."""
+
+    id: int
+    name: str | None
+    year: int | None
+    category: str | None
+    tags: list[str]
+    image: str | None
+    description: str | None
+    time: str | None
+    torrents: list[SiteTorrent] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, answer: dict) -> "SiteGroup":
+        group = answer.get("group") or {}
+        return cls(id=group.get("id"), name=group.get("name"), year=group.get("year"),
+                   category=group.get("categoryName"), tags=group.get("tags") or [],
+                   image=group.get("wikiImage") or None, description=group.get("wikiBody"),
+                   time=group.get("time"),
+                   torrents=[SiteTorrent.parse(t, group) for t in answer.get("torrents") or []])
+
+
+@dataclass(frozen=True)
+class UploadAnswer:
+    """What the site answered to an upload (RED and OPS spell the keys differently)."""
+
+    torrent_id: int | None
+    group_id: int | None
+    private: bool | None  # False: the site set info.private (a new infohash)
+    source: bool | None  # False: the site set info.source (a new infohash)
+    warnings: list[str]
+    raw: dict  # the whole answer (a dry run's derived information)
+
+    @classmethod
+    def parse(cls, answer: dict) -> "UploadAnswer":
+        torrent_id = first(answer, "torrentid", "torrentId")
+        group_id = first(answer, "groupid", "groupId")
+        warnings = answer.get("warnings")
+        return cls(int(torrent_id) if torrent_id else None, int(group_id) if group_id else None,
+                   answer.get("private"), answer.get("source"),
+                   [str(w) for w in warnings] if isinstance(warnings, list) else [], answer)
+
+    @property
+    def rewritten(self) -> bool:
+        return self.private is False or self.source is False
+
+
+def parse_file_list(value: Any) -> list[SiteFile]:
+    """Gazelle's file list: ``path{{{size}}}`` entries joined by ``|||``."""
+    files = []
+    for entry in filter(None, str(value or "").split("|||")):
+        path, _, size = entry.rpartition("{{{")
+        size = size.rstrip("}")
+        files.append(SiteFile(path, int(size) if size.isdigit() else None))
+    return files
 
 
 _AUTH_WORDS = re.compile(r"credential|api key|apikey|token|log ?in|authori[sz]|limited to api key",
@@ -228,19 +329,20 @@ class GazelleClient(ServiceClient):
         params.update({k: v for k, v in filters.items() if v is not None})
         return self.call("browse", params=params)
 
-    def group(self, group_id: int) -> dict:
-        """``action=torrentgroup``: ``{group: {...}, torrents: [...]}``."""
-        return self.call("torrentgroup", params={"id": group_id})
+    def group(self, group_id: int) -> SiteGroup:
+        """``action=torrentgroup``: the group and its torrents."""
+        return SiteGroup.parse(self.call("torrentgroup", params={"id": group_id}) or {})
 
-    def torrent(self, id: int | None = None, hash: str | None = None) -> dict:
-        """``action=torrent`` by id or infohash: ``{group: {...}, torrent: {...}}``."""
+    def torrent(self, id: int | None = None, hash: str | None = None) -> SiteTorrent:
+        """``action=torrent`` by id or infohash."""
         if (id is None) == (hash is None):
             raise UsageError("give a torrent id or an infohash, not both")
         params = {"id": id} if id is not None else {"hash": normalize_infohash(hash)}
-        return self.call("torrent", params=params)
+        answer = self.call("torrent", params=params) or {}
+        return SiteTorrent.parse(answer.get("torrent") or {}, answer.get("group") or {})
 
-    def find_by_infohash(self, infohash: str) -> dict | None:
-        """The site's torrent with this infohash (``{group, torrent}``), or None."""
+    def find_by_infohash(self, infohash: str) -> SiteTorrent | None:
+        """The site's torrent with this infohash, or None."""
         try:
             return self.torrent(hash=infohash)
         except NotFound:
@@ -263,8 +365,8 @@ class GazelleClient(ServiceClient):
     # -- upload ----------------------------------------------------------------------------
 
     def upload(self, form: list[tuple[str, str]], torrent: bytes, filename: str, *,
-               progress: Callable[[int, int], None] | None = None) -> dict:
-        """POST ``action=upload`` once, never retried; returns the success ``response``.
+               progress: Callable[[int, int], None] | None = None) -> UploadAnswer:
+        """POST ``action=upload`` once, never retried; returns the success answer.
 
         ``form`` holds the text fields (false booleans already left out); the body streams
         through a ``MultipartEncoder``; ``progress(sent, total)`` is called as it goes.
@@ -282,7 +384,7 @@ class GazelleClient(ServiceClient):
         if not isinstance(result, dict):
             raise ProtocolError(f"{self.name}: upload answered success without details",
                                 service=self.name)
-        return result
+        return UploadAnswer.parse(result)
 
 
 _HEX40 = re.compile(r"^[0-9A-Fa-f]{40}$")

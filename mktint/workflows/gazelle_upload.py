@@ -23,8 +23,10 @@ from typing import Any, Callable, Sequence
 
 from mktint.core.errors import (Conflict, MktintError, OperationFailed, RateLimited,
                                 TemporaryError, UsageError)
+from mktint.workflows.trackers.base import TORRENT, USAGE, Problem
+from mktint.workflows.trackers.base import raise_problems as _raise
 from mktint.core.sites import Site, image_problem, refused_files
-from mktint.services.gazelle import CATEGORIES, category_id, first
+from mktint.services.gazelle import CATEGORIES, category_id
 from mktint.torrent.rules import long_paths
 
 # Lengths are bytes, as PHP's strlen counts them (OPSnet/Gazelle app/Util/Validator.php,
@@ -41,7 +43,6 @@ SHOWN = 10  # problems of one kind listed before "... and N more"
 def _bytes(text: str | None) -> int:
     return len((text or "").strip().encode())
 
-USAGE, TORRENT = "usage", "torrent"
 
 
 @dataclass
@@ -78,21 +79,6 @@ class UploadFields:
         if dry_run:
             pairs.append(("dryrun", 1))
         return [(k, str(v)) for k, v in pairs if v not in (None, "")]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One preflight failure: which field, what is wrong, and whose fault (usage/torrent)."""
-
-    field: str
-    message: str
-    kind: str = USAGE  # USAGE: a bad flag value (exit 2); TORRENT: breaks a tracker rule (exit 1)
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-    def to_dict(self) -> dict:
-        return {"field": self.field, "message": self.message, "kind": self.kind}
 
 
 @dataclass
@@ -149,17 +135,17 @@ def file_problems(site: Site, category: str, name: str, files) -> list[Problem]:
     problems = []
     refused = refused_files(site.flavour, _category_key(category), name, files)
     for r in refused[:SHOWN]:
-        problems.append(Problem("torrent", f"{site.name} refuses {r.path}: {r.reason}", TORRENT))
+        problems.append(Problem("torrent", f"{site.name} refuses {r.path}: {r.reason}", OperationFailed))
     if len(refused) > SHOWN:
         problems.append(Problem("torrent", f"... and {len(refused) - SHOWN} more files "
-                                f"{site.name} refuses", TORRENT))
+                                f"{site.name} refuses", OperationFailed))
     too_long = long_paths(name, files, site.path_limit)
     for path in too_long[:SHOWN]:
         problems.append(Problem("torrent", f"path counts {path.length} characters, more than "
-                                f"{site.path_limit} on {site.name}: {path.path}", TORRENT))
+                                f"{site.path_limit} on {site.name}: {path.path}", OperationFailed))
     if len(too_long) > SHOWN:
         problems.append(Problem("torrent", f"... and {len(too_long) - SHOWN} more paths longer "
-                                f"than {site.path_limit} characters", TORRENT))
+                                f"than {site.path_limit} characters", OperationFailed))
     return problems
 
 
@@ -199,13 +185,13 @@ def _torrent_problems(meta, site: Site, category: str) -> list[Problem]:
     problems = []
     if not meta.is_v1_only:
         problems.append(Problem("torrent", "is a v2 or hybrid torrent; Gazelle trackers accept "
-                                "v1 torrents only (recreate it with `mktint torrent create`)", TORRENT))
+                                "v1 torrents only (recreate it with `mktint torrent create`)", OperationFailed))
     if not meta.private:
-        problems.append(Problem("torrent", "is not private (info.private must be 1)", TORRENT))
+        problems.append(Problem("torrent", "is not private (info.private must be 1)", OperationFailed))
     if meta.source != site.source:
         found = repr(meta.source) if meta.source else "missing"
         problems.append(Problem("torrent", f"info.source is {found}; {site.name} needs "
-                                f"{site.source!r} (recreate it with --source {site.source})", TORRENT))
+                                f"{site.source!r} (recreate it with --source {site.source})", OperationFailed))
     problems += file_problems(site, category, meta.name, [f.parts for f in meta.files])
     return problems
 
@@ -279,15 +265,9 @@ def _form_problems(f: UploadFields, site: Site) -> list[Problem]:
 
 def raise_problems(problems: Sequence[Problem], service: str | None = None) -> None:
     """Nothing, or one error listing every problem: exit 2 if a flag is bad, else exit 1."""
-    if not problems:
-        return
-    text = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}:\n" + "\n".join(
-        f"  {p}" for p in problems)
-    details = {"problems": [p.to_dict() for p in problems]}
-    if any(p.kind == USAGE for p in problems):
-        raise UsageError(f"cannot upload: {text}", service=service, details=details)
-    raise OperationFailed(f"cannot upload: {text}", service=service, details=details,
-                          hint="fix the torrent (mktint torrent create / fix-paths) and try again")
+    _raise(list(problems), cannot="upload", service=service,
+           hint=None if any(p.kind == USAGE for p in problems)
+           else "fix the torrent (mktint torrent create / fix-paths) and try again")
 
 
 # -- the upload ------------------------------------------------------------------------------
@@ -304,7 +284,7 @@ def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool 
 
     existing = client.find_by_infohash(local)
     if existing:
-        url = _url_of(client, existing)
+        url = client.torrent_url(existing.id, existing.group_id)
         raise Conflict(f"{client.name} already has this torrent: {url}", service=client.name,
                        details={"url": url, "infohash": local},
                        hint="nothing was uploaded; seed the existing torrent instead")
@@ -332,30 +312,36 @@ def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool 
 
     if dry_run:
         return UploadOutcome(None, None, None, local, True, local_infohash=local,
-                             derived=answer, warnings=_warnings(answer), server_checked=True)
-    torrent_id = first(answer, "torrentid", "torrentId")
-    group_id = first(answer, "groupid", "groupId")
-    if not torrent_id:
-        raise OperationFailed(f"{client.name} answered success without a torrent id: {answer!r}",
+                             derived=answer.raw, warnings=answer.warnings, server_checked=True)
+    if not answer.torrent_id:
+        raise OperationFailed(f"{client.name} answered success without a torrent id: {answer.raw!r}",
                               service=client.name,
                               hint=f"check your uploads on the site; look it up with "
                                    f"`mktint red torrent -s {client.name} --hash {local}`")
-    outcome = UploadOutcome(int(torrent_id), int(group_id) if group_id else None,
-                            client.torrent_url(torrent_id, group_id), local, False,
-                            local_infohash=local, warnings=_warnings(answer), derived=answer)
-    _check_site_copy(client, outcome, answer)
+    outcome = UploadOutcome(answer.torrent_id, answer.group_id,
+                            client.torrent_url(answer.torrent_id, answer.group_id), local, False,
+                            local_infohash=local, warnings=list(answer.warnings),
+                            derived=answer.raw)
+    _check_site_copy(client, outcome, answer.rewritten)
     return outcome
 
 
-def _check_site_copy(client, outcome: UploadOutcome, answer: dict) -> None:
+def landed(client, found, local: str, why: str) -> UploadOutcome:
+    """The outcome of an upload found on the site by its local infohash (so not rewritten)
+    after its answer was lost (``why``)."""
+    outcome = UploadOutcome(found.id, found.group_id, client.torrent_url(found.id, found.group_id),
+                            local, False, local_infohash=local, recovered=True)
+    outcome.warnings.append(f"{why}; the torrent is on the site")
+    return outcome
+
+
+def _check_site_copy(client, outcome: UploadOutcome, rewritten: bool) -> None:
     """Compare with the site's torrent; download the site's copy if it must be seeded.
 
     The upload has succeeded by now: a failure here becomes a warning, never an error.
     """
-    rewritten = answer.get("private") is False or answer.get("source") is False
     try:
-        site = client.torrent(id=outcome.torrent_id)
-        site_hash = str((site.get("torrent") or {}).get("infoHash") or "").lower()
+        site_hash = client.torrent(id=outcome.torrent_id).infohash or ""
     except MktintError as e:
         outcome.warnings.append(f"could not compare infohashes with the site: {e.message}")
         site_hash = ""
@@ -388,32 +374,13 @@ def _recover(client, local: str, lost: TemporaryError, *, body_sent: bool) -> Up
             service=client.name, details={"infohash": local},
             hint=f"do NOT upload again before checking: {how}") from None
     if found:
-        torrent = found.get("torrent") or {}
-        group = found.get("group") or {}
-        tid, gid = torrent.get("id"), group.get("id")
-        outcome = UploadOutcome(tid, gid, client.torrent_url(tid, gid), local, False,
-                                local_infohash=local, recovered=True)
-        outcome.warnings.append(f"the site's answer was lost ({lost.message}); "
-                                "the torrent is on the site")
-        return outcome
+        return landed(client, found, local, f"the site's answer was lost ({lost.message})")
     where = "after the torrent was sent" if body_sent else "before the upload completed"
     raise TemporaryError(
         f"the upload failed {where} and the torrent is not on {client.name}: {lost.message}",
         service=client.name, details={"infohash": local},
         hint=f"check {how} in a minute; running the upload again is safe (it looks for "
              "duplicates first)")
-
-
-def _url_of(client, found: dict) -> str:
-    torrent = found.get("torrent") or {}
-    group = found.get("group") or {}
-    return client.torrent_url(torrent.get("id"), group.get("id"))
-
-
-def _warnings(answer: Any) -> list[str]:
-    if isinstance(answer, dict) and isinstance(answer.get("warnings"), list):
-        return [str(w) for w in answer["warnings"]]
-    return []
 
 
 # -- metadata --------------------------------------------------------------------------------

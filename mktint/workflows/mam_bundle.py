@@ -66,7 +66,6 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
                  force: bool = False, progress=None, service: str = "mam") -> Bundle:
     """Build the torrent and the bundle folder for ``source`` (a file or folder)."""
     from mktint.torrent.create import create, scan
-    from mktint.workflows.targets import resolve_target
 
     source = Path(source)
     if not source.exists():
@@ -75,7 +74,7 @@ def build_bundle(factory, source: Path, *, output_dir: Path, asin: str | None = 
     asin = validate_asin(asin) if asin else find_asin(source.resolve().name)
     folder = check_bundle_folder(source, output_dir, force=force)
     url = upload_url(factory, service)
-    spec = resolve_target(factory, service)  # a missing announce or passkey fails before hashing
+    spec = factory.tracker(service).spec()  # a missing announce or passkey fails before hashing
     description, warnings = None, ()
     if asin:
         from mktint.workflows.description import render_description

@@ -11,13 +11,15 @@ The steps, in order (journal step names in brackets):
    folder (MAM), the torrent client reachable.
 3. **torrents** [``torrents``] — one hashing pass, one torrent per target, written to the
    output folder (MAM's into its upload bundle folder).
-4. **upload** [``upload:NAME``] per Gazelle target, as `red upload` does it (duplicate check,
-   one upload, recovery); the site's copy is saved and seeded when the site rewrote it.
-5. **client** [``client:NAME``] per Gazelle target — added to qBittorrent, save path the
-   folder's parent, hash check skipped for a torrent just made from this data.
-6. **bundle** [``bundle:NAME``] and **client** [``client:NAME``] per MAM target — the
-   manual-upload bundle (description.txt, UPLOAD.txt), then the torrent added STOPPED with
-   the tag ``mam-pending`` (start it once the upload on MAM is done).
+4. **each target**, in the order given, by its tracker object
+   (:mod:`mktint.workflows.trackers`): a Gazelle target uploads [``upload:NAME``] as
+   `red upload` does it (duplicate check, one upload, recovery; the site's copy saved and
+   seeded when the site rewrote it) and is added to qBittorrent [``client:NAME``] (save
+   path the folder's parent, hash check skipped for a torrent just made from this data);
+   a MAM target writes the manual-upload bundle [``bundle:NAME``] and is added STOPPED
+   with the tag ``mam-pending`` [``client:NAME``].
+
+This module knows no tracker kind: it loops over tracker objects.
 
 Every finished step is recorded in the journal (:mod:`mktint.workflows.journal`); a rerun
 skips what is done. An upload recorded as started but not finished is looked up on the site
@@ -32,13 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from mktint.core.errors import (AuthError, ConfigError, Conflict, MissingCredential, MktintError,
-                                NotFound, OperationFailed, TemporaryError, UsageError)
-
-MAM_PENDING_TAG = "mam-pending"
-TARGET_KINDS = ("gazelle", "mam")
-# Which error class a combined preflight failure takes (its exit code), most telling first.
-_SEVERITY = (UsageError, ConfigError, AuthError, TemporaryError, Conflict, NotFound, OperationFailed)
+from mktint.core.errors import MissingCredential, MktintError, NotFound, OperationFailed, UsageError
+from mktint.workflows.trackers.base import Problem, exclude_refused, raise_problems, result_row
+from mktint.workflows.trackers.mam import PENDING_TAG as MAM_PENDING_TAG  # noqa: F401 (qbit)
 
 
 @dataclass
@@ -51,16 +49,6 @@ class PublishRequest:
     output_dir: Path | None = None
     dry_run: bool = False
     exclude_refused: bool = False  # leave out files a target refuses instead of stopping
-
-
-@dataclass(frozen=True)
-class PreflightProblem:
-    target: str  # a target name, "client" or "data"
-    message: str
-    error: type[MktintError] = OperationFailed
-
-    def __str__(self) -> str:
-        return f"{self.target}: {self.message}"
 
 
 class Reporter:
@@ -94,6 +82,9 @@ def publish(factory, request: PublishRequest, reporter: Reporter | None = None) 
 
 
 class _Publish:
+    """One run: what every tracker's ``publish_one`` gets (the journal, the reporter, the
+    made torrents, the results, and adding a torrent to the client)."""
+
     def __init__(self, factory, request: PublishRequest, reporter: Reporter):
         from mktint.workflows.journal import Journal
 
@@ -107,30 +98,16 @@ class _Publish:
         self.targets = list(dict.fromkeys(request.targets))
         if not self.targets:
             raise UsageError("no target: give --to TRACKER (red, ops, mam)")
-        self.kinds = {name: self._kind(name) for name in self.targets}
+        self.trackers = [factory.tracker(name) for name in self.targets]
         self.client_name = request.client or factory.config.default_client()
         factory.service_config(self.client_name, "qbittorrent")
         self.dry_run = request.dry_run
         self.journal = None if self.dry_run else Journal.open(self.source, self.targets)
         self.out_dir = None if self.dry_run else output_folder(factory, request, self.journal)
-        self.fields: dict = {}  # Gazelle target → UploadFields as a dict
-        self.audio_problems: dict[str, list] = {}  # why format/bitrate could not be read
-        self.mam_description: str | None = None
+        self.metadata: dict[str, dict] = {}  # target → its prepared metadata (journaled)
         self.asin: str | None = None
         self.torrents: dict[str, dict] = {}  # name → {"path", "infohash", "data"}
-        self.results: dict[str, dict] = {name: {"name": name, "torrent": None, "infohash": None,
-                                                "upload": None, "bundle": None, "client": None}
-                                         for name in self.targets}
-
-    def _kind(self, name: str) -> str:
-        kind = self.factory.service_config(name).kind
-        if kind not in TARGET_KINDS:
-            raise UsageError(f"service {name!r} is a {kind} service, not a tracker",
-                             hint="--to takes a gazelle or mam service (red, ops, mam)")
-        return kind
-
-    def of_kind(self, kind: str) -> list[str]:
-        return [n for n in self.targets if self.kinds[n] == kind]
+        self.results: dict[str, dict] = {name: result_row(name) for name in self.targets}
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -139,40 +116,34 @@ class _Publish:
         if journal is not None and journal.is_done("torrents"):
             self.ui.step("resuming: metadata and torrents are in the journal")
             self._load_metadata()
-            with self._step("torrents"):
+            with self.step("torrents"):
                 self._load_torrents()
         else:
-            with self._step("metadata"):
+            with self.step("metadata"):
                 self._metadata()
-            with self._step("preflight"):
+            with self.step("preflight"):
                 specs, plan = self._preflight()
             if not self.dry_run and not self.ui.confirm(
                     f"Publish {self.source.name} to {', '.join(self.targets)}?"):
                 raise OperationFailed("cancelled: nothing was hashed or uploaded")
             if journal is not None:
-                journal.finish("metadata", fields=self.fields, asin=self.asin,
-                               mam_description=self.mam_description,
+                journal.finish("metadata", fields=self.metadata, asin=self.asin,
                                given=_jsonable(self.request.given))
-            with self._step("torrents"):
+            with self.step("torrents"):
                 self._make_torrents(specs, plan)
-        for name in self.of_kind("gazelle"):
-            with self._step(f"upload:{name}"):
-                self._upload(name)
-            if not self.dry_run:
-                with self._step(f"client:{name}"):
-                    self._add_gazelle(name)
-        if not self.dry_run:
-            for name in self.of_kind("mam"):
-                with self._step(f"bundle:{name}"):
-                    self._bundle(name)
-                with self._step(f"client:{name}"):
-                    self._add_mam(name)
+        for tracker in self.trackers:
+            if self.dry_run:
+                with self.step(f"upload:{tracker.name}"):
+                    tracker.dry_run_one(self)
+            else:
+                tracker.publish_one(self)
         return {"targets": [self.results[n] for n in self.targets],
                 "journal": str(journal.path) if journal is not None else None,
                 "dry_run": self.dry_run}
 
     @contextlib.contextmanager
-    def _step(self, name: str) -> Iterator[None]:
+    def step(self, name: str) -> Iterator[None]:
+        """Run one step: a failure names the step and how to resume."""
         try:
             yield
         except MktintError as e:
@@ -188,74 +159,49 @@ class _Publish:
 
     def _metadata(self) -> None:
         from mktint.core.asin import find_asin, validate_asin
-        from mktint.workflows.gazelle_upload import build_fields, fields_from_book
+        from mktint.workflows.gazelle_upload import fields_from_book
 
         self.ui.step("metadata")
-        given = self.request.given
         self.asin = validate_asin(self.request.asin) if self.request.asin else find_asin(self.source.name)
-        book_fields: dict = {}
+        book: dict = {}
         if self.asin:
             from mktint.workflows.description import render_description
 
             self.ui.step(f"metadata: Audnexus book {self.asin}")
             try:
-                book = self.factory.service("audnexus", "audnexus").book(self.asin)
+                found = self.factory.service("audnexus", "audnexus").book(self.asin)
             except NotFound as e:
                 if self.request.asin:
                     raise
                 # An ASIN read from the folder name may be wrong: the flags can still do.
                 self.ui.warn(f"the ASIN {self.asin} in the folder name: {e.message}; "
                              "continuing without Audnexus metadata")
-                self.asin, book = None, None
-            if book is not None:
-                book_fields = fields_from_book(book, render_description)
-                self.mam_description = book_fields.get("description")
-        self.mam_description = given.get("description") or self.mam_description  # flags win
-        gazelle = self.of_kind("gazelle")
-        inspection = None
-        if gazelle and not ("format" in given and "bitrate" in given):
-            from mktint.audio.inspect import inspect_path
-
-            inspection = inspect_path(self.source)
-        for name in gazelle:
-            flavour = self.factory.service(name, "gazelle").flavour
-            fields, problems = build_fields(flavour, book=book_fields, given=given,
-                                            inspection=inspection)
-            self.fields[name] = _fields_dict(fields)
-            self.audio_problems[name] = problems
+                self.asin, found = None, None
+            if found is not None:
+                book = fields_from_book(found, render_description)
+        for tracker in self.trackers:
+            self.metadata[tracker.name] = tracker.prepare(self, book)
 
     def _load_metadata(self) -> None:
         recorded = self.journal.result("metadata")
-        self.fields = recorded.get("fields", {})
+        self.metadata = recorded.get("fields", {})
         self.asin = recorded.get("asin")
-        self.mam_description = recorded.get("mam_description")
         given = _jsonable(self.request.given)
         asin = self.request.asin.upper() if self.request.asin else self.asin
         if recorded.get("given", given) != given or asin != self.asin:
             self.ui.warn("the torrents are made: the metadata recorded in the journal is used, "
                          "the flags of this run are ignored")
 
-    def upload_fields(self, name: str):
-        from mktint.workflows.gazelle_upload import UploadFields
-
-        return UploadFields(**self.fields[name])
-
     # -- 2. preflight ----------------------------------------------------------------------
 
     def _preflight(self):
         self.ui.step("preflight: " + ", ".join(self.targets) + f", client {self.client_name}")
         problems, specs, plan = preflight(self)
-        raise_preflight(problems)
+        raise_problems(problems, cannot="publish", note=" (nothing was hashed or uploaded)",
+                       hint="fix them and run the command again")
         return specs, plan
 
     # -- 3. torrents -----------------------------------------------------------------------
-
-    def _torrent_path(self, name: str, plan_name: str) -> Path:
-        if self.kinds[name] == "mam":
-            from mktint.workflows.mam_bundle import bundle_folder
-
-            return bundle_folder(self.source, self.out_dir) / f"{self.source.name}.torrent"
-        return self.out_dir / f"{plan_name}.{name}.torrent"
 
     def _make_torrents(self, specs: list, plan) -> None:
         from mktint.core import paths
@@ -267,11 +213,11 @@ class _Publish:
         with self.ui.hashing(plan.total_size) as advance:
             created = create(plan, specs, progress=advance)
         recorded = {}
-        for made in created:
-            name = made.spec.target
+        for tracker, made in zip(self.trackers, created):
+            name = tracker.name
             entry = {"infohash": made.infohash, "data": made.data, "path": None}
             if not self.dry_run:
-                path = self._torrent_path(name, plan.name)
+                path = tracker.torrent_path(self, plan.name)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 paths.atomic_write(path, made.data, mode=0o600)  # the announce holds the passkey
                 entry["path"] = str(path)
@@ -301,93 +247,18 @@ class _Publish:
             self.torrents[name] = {**entry, "data": data}
             self.results[name].update(torrent=str(path), infohash=entry["infohash"])
 
-    # -- 4. uploads ------------------------------------------------------------------------
+    # -- 4. what the trackers call ---------------------------------------------------------
 
-    def _upload(self, name: str) -> None:
-        from mktint.workflows import gazelle_upload
-
-        step = f"upload:{name}"
-        journal = self.journal
-        torrent = self.torrents[name]
-        if journal is not None and journal.is_done(step):
-            self._upload_result(name, journal.result(step))
-            self.ui.step(f"upload to {name}: done before ({journal.result(step).get('url')})")
-            return
-        client = self.factory.service(name, "gazelle")
-        if journal is not None and journal.status(step) is not None:
-            self.ui.step(f"upload to {name}: the last run was cut off; looking the torrent up")
-            found = client.find_by_infohash(torrent["infohash"])
-            if found:
-                tid = (found.get("torrent") or {}).get("id")
-                gid = (found.get("group") or {}).get("id")
-                result = {"torrent_id": tid, "group_id": gid, "url": client.torrent_url(tid, gid),
-                          "infohash": torrent["infohash"], "local_infohash": torrent["infohash"],
-                          "dry_run": False, "rewritten": False, "recovered": True,
-                          "seed_torrent": torrent["path"], "warnings": []}
-                self._check_seed_copy(client, name, result)
-                journal.finish(step, **result)
-                self._upload_result(name, result)
-                self.ui.step(f"upload to {name}: it had landed ({result['url']})")
-                return
-        self.ui.step(f"upload to {name}" + (" (dry run)" if self.dry_run else ""))
-        if journal is not None:
-            journal.start(step, infohash=torrent["infohash"])
-        outcome = gazelle_upload.upload(client, torrent["data"], self.upload_fields(name),
-                                        dry_run=self.dry_run,
-                                        filename=f"{self.source.name}.torrent")
-        result = outcome.to_dict()
-        result["seed_torrent"] = None if self.dry_run or outcome.rewritten else torrent["path"]
-        if outcome.site_torrent is not None:
-            result["seed_torrent"] = str(self._save_site_copy(name, outcome.site_torrent))
-        for warning in outcome.warnings:
-            self.ui.warn(f"{name}: {warning}")
-        if journal is not None:
-            journal.finish(step, **result)
-        self._upload_result(name, result)
-        if not self.dry_run:
-            self.ui.step(f"upload to {name}: {outcome.url}")
-
-    def _check_seed_copy(self, client, name: str, result: dict) -> None:
-        """After a recovered upload: seed the site's copy if its infohash differs."""
-        from mktint.torrent.metainfo import Metainfo
-
-        site = client.torrent(id=result["torrent_id"])
-        site_hash = str((site.get("torrent") or {}).get("infoHash") or "").lower()
-        if site_hash and site_hash != result["local_infohash"]:
-            data = client.download(result["torrent_id"])
-            result.update(rewritten=True, infohash=Metainfo.parse(data).infohash,
-                          seed_torrent=str(self._save_site_copy(name, data)))
-
-    def _save_site_copy(self, name: str, data: bytes) -> Path:
-        from mktint.core import paths
-
-        local = Path(self.torrents[name]["path"])
-        path = local.with_name(f"{local.stem}.site.torrent")
-        paths.atomic_write(path, data, mode=0o600)
-        return path
-
-    def _upload_result(self, name: str, result: dict) -> None:
-        shown = {k: v for k, v in result.items() if k != "seed_torrent"}
-        self.results[name]["upload"] = shown
+    def set_upload(self, name: str, result: dict) -> None:
+        """Record a target's upload result (``seed_torrent``: the file to seed)."""
+        self.results[name]["upload"] = {k: v for k, v in result.items() if k != "seed_torrent"}
         if result.get("seed_torrent"):
             self.results[name].update(torrent=result["seed_torrent"], infohash=result["infohash"])
 
-    # -- 5. the client ---------------------------------------------------------------------
-
-    def _add_gazelle(self, name: str) -> None:
-        upload = self.journal.result(f"upload:{name}")
-        seed = upload.get("seed_torrent")
-        if not seed:  # rewritten by the site, and its copy could not be fetched then
-            client = self.factory.service(name, "gazelle")
-            seed = str(self._save_site_copy(name, client.download(upload["torrent_id"])))
-            self.journal.finish(f"upload:{name}", **{**upload, "seed_torrent": seed})
-            self._upload_result(name, {**upload, "seed_torrent": seed})
-        # The site's copy has the same pieces, but only our own torrent skips the check.
-        self._add(name, Path(seed), stopped=False, tags=[],
-                  skip_check=not upload.get("rewritten"))
-
-    def _add(self, name: str, torrent: Path, *, stopped: bool, tags: list[str],
-             skip_check: bool) -> None:
+    def add_to_client(self, name: str, torrent: Path, *, stopped: bool, tags: list[str],
+                      skip_check: bool) -> None:
+        """Add ``torrent`` to the client (journaled step ``client:NAME``), the data's
+        parent as save path; a torrent not stopped is watched until it seeds."""
         step = f"client:{name}"
         if self.journal.is_done(step):
             self.results[name]["client"] = self.journal.result(step)
@@ -412,26 +283,6 @@ class _Publish:
         self.journal.finish(step, **result)
         self.results[name]["client"] = result
 
-    # -- 6. MAM ----------------------------------------------------------------------------
-
-    def _bundle(self, name: str) -> None:
-        from mktint.workflows import mam_bundle
-
-        step = f"bundle:{name}"
-        torrent = self.torrents[name]
-        if not self.journal.is_done(step):
-            self.ui.step(f"{name}: writing the upload bundle")
-            folder = Path(torrent["path"]).parent
-            bundle = mam_bundle.write_bundle(folder, self.source, Path(torrent["path"]),
-                                             torrent["infohash"], self.mam_description,
-                                             mam_bundle.upload_url(self.factory, name), self.asin)
-            self.journal.finish(step, **bundle.to_dict())
-        self.results[name]["bundle"] = self.journal.result(step)
-
-    def _add_mam(self, name: str) -> None:
-        self._add(name, Path(self.torrents[name]["path"]), stopped=True,
-                  tags=[MAM_PENDING_TAG], skip_check=True)
-
 
 def _jsonable(values: dict) -> dict:
     import json
@@ -439,75 +290,39 @@ def _jsonable(values: dict) -> dict:
     return json.loads(json.dumps(values))
 
 
-def _fields_dict(fields) -> dict:
-    from dataclasses import asdict
-
-    return asdict(fields)
-
-
 # -- preflight -----------------------------------------------------------------------------
 
 def preflight(run: _Publish):
     """Every problem of every target, found before hashing: ``(problems, specs, plan)``."""
     from mktint.torrent.create import scan, skipped_warning
-    from mktint.workflows import gazelle_upload, mam_bundle, targets
 
-    problems: list[PreflightProblem] = []
-
-    def failed(target: str, error: MktintError) -> None:
-        problems.append(PreflightProblem(target, error.message, type(error)))
-
+    problems: list[Problem] = []
     plan = None
     try:
         plan = scan(run.source)
         if skipped_warning(plan):
             run.ui.warn(skipped_warning(plan))
         if run.request.exclude_refused:
-            plan, left_out = targets.exclude_refused(run.factory, run.of_kind("gazelle"), plan)
+            plan, left_out = exclude_refused(run.trackers, plan)
             if left_out:
                 run.ui.warn(f"left out {len(left_out)} file(s) the tracker(s) refuse: "
                             + ", ".join(left_out))
     except MktintError as e:
-        failed("data", e)
+        problems.append(Problem.of(e, "data"))
     specs = []
-    for name in run.targets:
-        if run.kinds[name] == "gazelle":
-            client = run.factory.service(name, "gazelle")
-            fields = run.upload_fields(name)
-            for p in run.audio_problems.get(name, []) + gazelle_upload.form_problems(client, fields):
-                problems.append(PreflightProblem(
-                    name, str(p), UsageError if p.kind == gazelle_upload.USAGE else OperationFailed))
-            if plan is not None:
-                problems += [PreflightProblem(name, p.split(": ", 1)[1])
-                             for p in targets.preflight(run.factory, name, plan, fields.category)]
-            if not run.factory.credentials.get(name, "API_KEY"):
-                problems.append(PreflightProblem(
-                    name, f"no API key stored (run: mktint auth login {name})", MissingCredential))
-                continue  # the announce passkey would be fetched with the key
-        elif not run.dry_run and run.journal.status("torrents") is None:
-            try:
-                mam_bundle.check_bundle_folder(run.source, run.out_dir)
-            except MktintError as e:
-                failed(name, e)
+    for tracker in run.trackers:
+        found = tracker.preflight(run)
+        if plan is not None:
+            found += tracker.plan_problems(plan)
+        problems += found
+        if any(issubclass(p.error, MissingCredential) for p in found):
+            continue  # the announce passkey would be fetched with the missing credential
         try:
-            specs.append(targets.resolve_target(run.factory, name))
+            specs.append(tracker.spec())
         except MktintError as e:
-            failed(name, e)
+            problems.append(Problem.of(e, tracker.name))
     try:
         run.factory.service(run.client_name, "qbittorrent").version_info()
     except MktintError as e:
-        failed(f"client {run.client_name}", e)
+        problems.append(Problem.of(e, f"client {run.client_name}"))
     return problems, specs, plan
-
-
-def raise_preflight(problems: list[PreflightProblem]) -> None:
-    """Nothing, or one error listing every problem; its class (exit code) is the most telling."""
-    if not problems:
-        return
-    kind = next(cls for cls in _SEVERITY if any(issubclass(p.error, cls) for p in problems))
-    text = "\n".join(f"  {p}" for p in problems)
-    raise kind(f"cannot publish, {len(problems)} problem{'s' if len(problems) > 1 else ''} "
-               f"(nothing was hashed or uploaded):\n{text}",
-               details={"problems": [{"target": p.target, "message": p.message,
-                                      "code": p.error.code} for p in problems]},
-               hint="fix them and run the command again")

@@ -176,7 +176,7 @@ def test_rewritten_torrent_saves_the_sites_copy_to_seed(site, flavour, tmp_path)
     run = invoke(*upload_args(flavour, path, "--json"))
     assert run.exit_code == 0, run.stderr
     result = run.json()
-    seed = tmp_path / f"book.{flavour}.torrent"
+    seed = tmp_path / f"book.{flavour}.site.torrent"  # one naming rule with publish
     assert result["rewritten"] is True and result["seed_file"] == str(seed)
     (stored,) = site.torrents.values()
     assert result["infohash"] == stored["infohash"].lower() != result["local_infohash"]
@@ -237,6 +237,6 @@ def test_source_rewritten_by_the_site_means_seeding_its_copy(site, flavour, tmp_
     assert run.exit_code == 0, run.stderr
     result = run.json()
     assert result["rewritten"] is True and result["infohash"] != result["local_infohash"]
-    seed = tmp_path / f"book.{flavour}.torrent"
+    seed = tmp_path / f"book.{flavour}.site.torrent"  # one naming rule with publish
     assert result["seed_file"] == str(seed)
     assert bencode.decode(seed.read_bytes())[b"info"][b"source"] == flavour.upper().encode()

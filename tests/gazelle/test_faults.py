@@ -79,6 +79,7 @@ def test_after_a_successful_upload_later_failures_are_warnings_not_errors():
     """The torrent is on the site: failing to compare or download must not hide that."""
     from mktint.core.errors import TemporaryError
     from mktint.core.sites import FLAVOURS, Site
+    from mktint.services.gazelle import UploadAnswer
     from mktint.workflows.gazelle_upload import UploadFields, upload
 
     class FlakyAfterUpload:
@@ -88,7 +89,8 @@ def test_after_a_successful_upload_later_failures_are_warnings_not_errors():
             return None
 
         def upload(self, form, torrent, filename, progress=None):
-            return {"torrentid": 5, "groupid": 6, "private": False, "source": True}
+            return UploadAnswer.parse({"torrentid": 5, "groupid": 6, "private": False,
+                                       "source": True})
 
         def torrent_url(self, torrent_id, group_id=None):
             return f"https://site/torrents.php?id={group_id}&torrentid={torrent_id}"
