@@ -58,6 +58,7 @@ ops = _gazelle_group("ops", "ops", """OPS (Orpheus): the `mktint red` commands w
       mktint ops search "mistborn" --category audiobooks
       mktint ops upload book.torrent --asin B002UZMLXM --dry-run
     """)
+ops.alias_of = "red"  # same commands, same output (docs/json.md documents them under red)
 
 
 def _service(name: str | None) -> str:

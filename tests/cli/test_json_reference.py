@@ -56,6 +56,8 @@ def json_commands() -> set[str]:
     found = set()
 
     def walk(command, path):
+        if getattr(command, "alias_of", None):  # `mktint ops` = `mktint red -s ops`
+            return
         if isinstance(command, click.Group):
             for name in command.list_commands(ctx):
                 walk(command.get_command(ctx, name), path + [name])

@@ -270,3 +270,70 @@ def test_dry_run_to_ops_sends_no_upload(world, book, monkeypatch):
         assert human.exit_code == 0, human.stderr
         assert "not asked" in human.stdout
         assert [r.action for r in ops.requests].count("upload") == 0
+
+
+def test_publish_to_a_third_gazelle_site_from_config_alone(world, book, monkeypatch):
+    """`[services.red2]` with kind, flavour, url and announce only: publish makes its
+    torrent (the flavour's source), uploads, and seeds it (#19)."""
+    from mktint.torrent.metainfo import Metainfo
+    from tests.emulators.gazelle import gazelle_emulator
+
+    with gazelle_emulator("red", api_key="red2-key-0123456789abcdef",
+                          passkey="passkey-red2-0123456789ab") as red2:
+        with world.config.open("a") as f:
+            f.write(f'\n[services.red2]\nkind = "gazelle"\nflavour = "red"\nurl = "{red2.url}"\n'
+                    'announce = "https://t.red2.example/{passkey}/announce"\n')
+        monkeypatch.setenv("MKTINT_RED2_API_KEY", "red2-key-0123456789abcdef")
+        run = invoke("publish", book, "--to", "red2", "--yes", "--json")
+        assert run.exit_code == 0, run.stderr
+        [target] = run.json()["targets"]
+        meta = Metainfo.parse(Path(target["torrent"]).read_bytes())
+        assert meta.source == "RED" and "passkey-red2-0123456789ab" in meta.announce
+        assert len(red2.uploads) == 1 and world.red.uploads == []
+        assert target["upload"]["url"].startswith(red2.url)
+        assert in_client(world, target["infohash"])
+
+
+def test_red_upload_and_publish_name_the_sites_copy_alike(world, book, tmp_path, config_file):
+    """One naming rule for the site's copy of a rewritten torrent (#19): publish saves
+    NAME.red.site.torrent next to NAME.red.torrent, and `red upload NAME.red.torrent` saves
+    the same name."""
+    from tests.emulators import bencode
+
+    config_file(world.config.read_text().replace("[services.red]\n", '[services.red]\nsource = "OLD"\n'))
+    run = invoke("publish", book, "--to", "red", "--yes", "--json")
+    assert run.exit_code == 0, run.stderr
+    published = Path(run.json()["targets"][0]["torrent"])
+    # The same kind of file through `red upload`: a rewritten torrent of another book.
+    local = tmp_path / published.name.replace(".red.site.torrent", ".red.torrent")
+    local.write_bytes(bencode.make_torrent("Other Book", [(["01.mp3"], 100)], source="OLD"))
+    upload = invoke("red", "upload", local, "--title", "Jane Doe - Other Book", "--year", "2021",
+                    "--format", "MP3", "--bitrate", "320", "--tags", "fiction",
+                    "--description", "Another quiet book.", "--yes", "--json")
+    assert upload.exit_code == 0, upload.stderr
+    assert Path(upload.json()["seed_file"]).name == published.name
+
+
+def test_a_new_tracker_kind_is_one_module_and_one_registry_line(world, book, monkeypatch):
+    """publish drives a test-only tracker kind end to end (#19): it knows no kind."""
+    import json as _json
+
+    from mktint.core.kinds import KINDS
+    from tests.publish.fake_tracker import KIND
+
+    monkeypatch.setitem(KINDS, "fake", KIND)  # the one registry line
+    with world.config.open("a") as f:
+        f.write('\n[services.fake]\nkind = "fake"\nannounce = "https://fake.example/announce"\n')
+    run = invoke("publish", book, "--to", "fake", "--to", "red", "--yes", "--json")
+    assert run.exit_code == 0, run.stderr
+    fake, red = run.json()["targets"]
+    receipt = _json.loads(Path(fake["upload"]["receipt"]).read_text())
+    assert receipt == {"title": "Andy Weir - Project Hail Mary", "infohash": fake["infohash"]}
+    from mktint.torrent.metainfo import Metainfo
+
+    meta = Metainfo.parse(Path(fake["torrent"]).read_bytes())
+    assert (meta.source, meta.announce) == ("FAKE", "https://fake.example/announce")
+    assert fake["client"]["stopped"] is True and fake["client"]["tags"] == ["fake"]
+    assert in_client(world, fake["infohash"]) and red["upload"]["url"]
+    again = invoke("publish", book, "--to", "fake", "--to", "red", "--yes", "--json")
+    assert again.exit_code == 0 and len(world.red.uploads) == 1  # resumed: all done before
