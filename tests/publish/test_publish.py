@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from mktint.core import paths
-from mktint.workflows import gazelle_upload
 from tests.emulators.audnexus import HAIL_MARY
 from tests.publish.conftest import RED_PASSKEY
 from tests.qbit.helpers import wait_for
@@ -107,24 +108,43 @@ def test_a_torrent_the_site_rewrote_is_seeded_from_the_sites_copy(world, book, c
     assert in_client(world, red["infohash"]) and in_client(world, upload["local_infohash"]) == []
 
 
-def test_client_down_after_the_upload_exits_7_and_a_rerun_completes_without_a_second_upload(
-        world_own_client, book, monkeypatch):
-    world = world_own_client
-    real_upload = gazelle_upload.upload
+def publish_with_upload(book, wrap):
+    """Publish to red through the workflow, the red tracker's upload wrapped by ``wrap`` —
+    a tracker injected through the factory, no module patched."""
+    from mktint.core.factory import Factory
+    from mktint.workflows.publish import PublishRequest, publish as run_publish
+    from mktint.workflows.trackers.gazelle import GazelleTracker
 
-    def upload_then_client_dies(*args, **kwargs):
-        outcome = real_upload(*args, **kwargs)
+    class Wrapped(GazelleTracker):
+        def upload(self, *args, **kwargs):
+            return wrap(super().upload, *args, **kwargs)
+
+    factory = Factory()
+    factory.provide("red", tracker=Wrapped(factory, factory.service_config("red")))
+    try:
+        return run_publish(factory, PublishRequest(path=book, targets=["red"]))
+    finally:
+        factory.close()
+
+
+def test_client_down_after_the_upload_exits_7_and_a_rerun_completes_without_a_second_upload(
+        world_own_client, book):
+    from mktint.core.errors import TemporaryError
+
+    world = world_own_client
+
+    def upload_then_client_dies(upload, *args, **kwargs):
+        outcome = upload(*args, **kwargs)
         world.qbit.stop()
         return outcome
 
-    monkeypatch.setattr(gazelle_upload, "upload", upload_then_client_dies)
-    run = invoke("publish", book, "--to", "red", "--yes")
-    assert run.exit_code == 7, run.stderr
+    with pytest.raises(TemporaryError) as stopped:  # exit 7
+        publish_with_upload(book, upload_then_client_dies)
     [journal] = journal_files()
-    assert "publish stopped at step client:red" in run.stderr and str(journal) in run.stderr
+    assert "publish stopped at step client:red" in stopped.value.message
+    assert str(journal) in stopped.value.hint
     assert len(world.red.uploads) == 1
 
-    monkeypatch.setattr(gazelle_upload, "upload", real_upload)
     world.qbit.start()
     again = invoke("publish", book, "--to", "red", "--yes", "--json")
     assert again.exit_code == 0, again.stderr
@@ -135,20 +155,17 @@ def test_client_down_after_the_upload_exits_7_and_a_rerun_completes_without_a_se
 
 def test_a_crash_between_hashing_and_upload_resumes_without_hashing_again(world, book, monkeypatch):
     hashing = count_hashing(monkeypatch)
-    real_upload = gazelle_upload.upload
 
-    def crash(*args, **kwargs):
+    def crash(upload, *args, **kwargs):
         raise RuntimeError("simulated crash before the request")
 
-    monkeypatch.setattr(gazelle_upload, "upload", crash)
-    run = invoke("publish", book, "--to", "red", "--yes")
-    assert run.exit_code == 1 and "simulated crash" in run.stderr
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        publish_with_upload(book, crash)
     [path] = journal_files()
     steps = json.loads(path.read_text())["steps"]
     assert steps["torrents"]["status"] == "done" and steps["upload:red"]["status"] == "started"
     assert world.red.uploads == []
 
-    monkeypatch.setattr(gazelle_upload, "upload", real_upload)
     again = invoke("publish", book, "--to", "red", "--yes", "--json", "--tags", "changed.later")
     assert again.exit_code == 0, again.stderr
     assert len(hashing) == 1 and len(world.red.uploads) == 1
@@ -159,18 +176,15 @@ def test_a_crash_between_hashing_and_upload_resumes_without_hashing_again(world,
     assert red["upload"]["recovered"] is False and red["client"]["status"] == "added"
 
 
-def test_resume_after_upload_started_finds_the_torrent_on_the_site(world, book, monkeypatch):
-    real_upload = gazelle_upload.upload
-
-    def crash_after_the_site_stored_it(*args, **kwargs):
-        real_upload(*args, **kwargs)
+def test_resume_after_upload_started_finds_the_torrent_on_the_site(world, book):
+    def crash_after_the_site_stored_it(upload, *args, **kwargs):
+        upload(*args, **kwargs)
         raise RuntimeError("simulated crash after the upload")
 
-    monkeypatch.setattr(gazelle_upload, "upload", crash_after_the_site_stored_it)
-    assert invoke("publish", book, "--to", "red", "--yes").exit_code == 1
+    with pytest.raises(RuntimeError):
+        publish_with_upload(book, crash_after_the_site_stored_it)
     assert len(world.red.uploads) == 1
 
-    monkeypatch.setattr(gazelle_upload, "upload", real_upload)
     again = invoke("publish", book, "--to", "red", "--yes", "--json")
     assert again.exit_code == 0, again.stderr
     assert len(world.red.uploads) == 1  # found by infohash: no second upload
