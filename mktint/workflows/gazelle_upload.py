@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from mktint.core.errors import (Conflict, MktintError, OperationFailed, RateLimited,
-                                TemporaryError, UsageError)
+from mktint.core.errors import (Conflict, MktintError, OperationFailed, ProtocolError,
+                                RateLimited, TemporaryError, UsageError)
 from mktint.workflows.trackers.base import TORRENT, USAGE, Problem
 from mktint.workflows.trackers.base import raise_problems as _raise
 from mktint.core.sites import Site, image_problem, refused_files
@@ -282,18 +282,48 @@ def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool 
     raise_problems(preflight(client, meta, fields), client.name)
     local = meta.infohash.lower()
 
-    existing = client.find_by_infohash(local)
+    if dry_run:
+        return _dry_run(client, torrent_bytes, fields, local, filename)
+    # One upload of this torrent to this site at a time, across processes, from the
+    # duplicate check to the answer (a second run stops: it never uploads).
+    from urllib.parse import urlsplit
+
+    from mktint.core.locks import exclusive
+
+    with exclusive(f"upload-{urlsplit(client.base_url).netloc}-{local}",
+                   f"another mktint is publishing this torrent to {client.name} "
+                   f"(infohash {local})",
+                   hint="wait for it to finish; then the duplicate check finds its upload"):
+        return _upload_once(client, torrent_bytes, fields, local, progress, filename)
+
+
+def _check_duplicate(client, torrent: bytes, local: str) -> None:
+    """Conflict if the site has this torrent, as sent or as the site would rewrite it."""
+    existing = None
+    for infohash in dict.fromkeys([local, site_infohash(torrent, client.source)]):
+        existing = existing or client.find_by_infohash(infohash)
     if existing:
         url = client.torrent_url(existing.id, existing.group_id)
         raise Conflict(f"{client.name} already has this torrent: {url}", service=client.name,
                        details={"url": url, "infohash": local},
                        hint="nothing was uploaded; seed the existing torrent instead")
 
-    if dry_run and not client.flavour_info.server_dry_run:
+
+def _dry_run(client, torrent_bytes: bytes, fields: UploadFields, local: str,
+             filename: str) -> UploadOutcome:
+    _check_duplicate(client, torrent_bytes, local)
+    if not client.flavour_info.server_dry_run:
         # No server-side dry run (OPS): sending the form would upload for real.
         return UploadOutcome(None, None, None, local, True, local_infohash=local,
                              derived=dict(fields.form()), server_checked=False)
+    answer = client.upload(fields.form(dry_run=True), torrent_bytes, filename)
+    return UploadOutcome(None, None, None, local, True, local_infohash=local,
+                         derived=answer.raw, warnings=answer.warnings, server_checked=True)
 
+
+def _upload_once(client, torrent_bytes: bytes, fields: UploadFields, local: str,
+                 progress: Callable[[int, int], None] | None, filename: str) -> UploadOutcome:
+    _check_duplicate(client, torrent_bytes, local)
     sent = [0, 0]
 
     def track(done: int, total: int) -> None:
@@ -302,17 +332,14 @@ def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool 
             progress(done, total)
 
     try:
-        answer = client.upload(fields.form(dry_run=dry_run), torrent_bytes, filename, progress=track)
+        answer = client.upload(fields.form(), torrent_bytes, filename, progress=track)
     except RateLimited:
         raise  # refused before it was looked at: nothing was uploaded
-    except TemporaryError as lost:
-        if dry_run:
-            raise
-        return _recover(client, local, lost, body_sent=sent[1] > 0 and sent[0] >= sent[1])
-
-    if dry_run:
-        return UploadOutcome(None, None, None, local, True, local_infohash=local,
-                             derived=answer.raw, warnings=answer.warnings, server_checked=True)
+    except (TemporaryError, ProtocolError) as lost:
+        # No answer, or not the JSON the API promises (an HTML page with HTTP 200): the
+        # upload may have landed. Look, never upload again to find out.
+        return _recover(client, torrent_bytes, fields, local, lost,
+                        body_sent=sent[1] > 0 and sent[0] >= sent[1])
     if not answer.torrent_id:
         raise OperationFailed(f"{client.name} answered success without a torrent id: {answer.raw!r}",
                               service=client.name,
@@ -363,24 +390,73 @@ def _check_site_copy(client, outcome: UploadOutcome, rewritten: bool) -> None:
     outcome.infohash = Metainfo.parse(outcome.site_torrent).infohash.lower()
 
 
-def _recover(client, local: str, lost: TemporaryError, *, body_sent: bool) -> UploadOutcome:
-    """The answer was lost: did the torrent land? Never upload again to find out."""
+# The info keys a Gazelle site keeps when it rewrites a torrent (it sets private and source
+# and drops the rest; tests/emulators/gazelle.py follows the same rule).
+_SITE_INFO_KEYS = (b"files", b"length", b"name", b"piece length", b"pieces", b"private",
+                   b"source")
+
+
+def site_infohash(torrent: bytes, source: str) -> str:
+    """The infohash the site gives ``torrent`` if it rewrites it: private and ``source``
+    set, unknown info keys dropped (equal to the local one when nothing needs rewriting)."""
+    import hashlib
+
+    from mktint.torrent import bencode
+
+    info = bencode.decode(torrent)[b"info"]
+    kept = {k: v for k, v in info.items() if k in _SITE_INFO_KEYS}
+    kept.update({b"private": 1, b"source": source.encode()})
+    return hashlib.sha1(bencode.encode(kept)).hexdigest()
+
+
+def _recover(client, torrent: bytes, fields: UploadFields, local: str, lost: MktintError, *,
+             body_sent: bool) -> UploadOutcome:
+    """The answer was lost (or was not the API's): did the torrent land? Never upload again
+    to find out. Looked up by the local infohash, by the one the site gives a rewritten
+    torrent, then among the site's torrents of the same title for one of the same size;
+    a rerun is called safe only when every look-up says the torrent is not there."""
     how = f"`mktint red torrent -s {client.name} --hash {local}`"
+    predicted = site_infohash(torrent, client.source)
     try:
-        found = client.find_by_infohash(local)
-    except TemporaryError as e:
+        for infohash in dict.fromkeys([local, predicted]):
+            found = client.find_by_infohash(infohash)
+            if found:
+                outcome = landed(client, found, local, f"the site's answer was lost ({lost.message})")
+                if infohash != local:  # the site rewrote it: seed its copy
+                    _check_site_copy(client, outcome, True)
+                return outcome
+        similar = _same_title_and_size(client, torrent, fields)
+    except MktintError as e:
         raise TemporaryError(
             f"the upload's outcome is unknown: {lost.message}; looking it up failed too: {e.message}",
             service=client.name, details={"infohash": local},
             hint=f"do NOT upload again before checking: {how}") from None
-    if found:
-        return landed(client, found, local, f"the site's answer was lost ({lost.message})")
+    if similar:
+        raise TemporaryError(
+            f"the upload's outcome is unknown: {lost.message}; {client.name} has a torrent of "
+            f"the same title and size that mktint cannot match by infohash: {similar}",
+            service=client.name, details={"infohash": local, "candidate": similar},
+            hint="do NOT upload again: check that torrent on the site first")
     where = "after the torrent was sent" if body_sent else "before the upload completed"
     raise TemporaryError(
         f"the upload failed {where} and the torrent is not on {client.name}: {lost.message}",
         service=client.name, details={"infohash": local},
         hint=f"check {how} in a minute; running the upload again is safe (it looks for "
              "duplicates first)")
+
+
+def _same_title_and_size(client, torrent: bytes, fields: UploadFields) -> str | None:
+    """The URL of a torrent on the site whose group has this title and whose size is this
+    torrent's (a rewrite mktint cannot predict), or None."""
+    from mktint.torrent.metainfo import Metainfo
+
+    size = sum(f.length for f in Metainfo.parse(torrent).files)
+    answer = client.search(fields.title or "", category=fields.category)
+    for row in answer.get("results") or []:
+        for t in row.get("torrents") if isinstance(row.get("torrents"), list) else [row]:
+            if t.get("size") == size and row.get("groupName") == fields.title:
+                return client.torrent_url(t.get("torrentId"), row.get("groupId"))
+    return None
 
 
 # -- metadata --------------------------------------------------------------------------------

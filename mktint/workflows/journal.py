@@ -40,15 +40,25 @@ class Journal:
             journal = cls(path)
             journal.data.update(folder=str(Path(folder).resolve()), targets=sorted(targets))
             return journal
-        try:
-            return cls(path, json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as e:
-            raise ConfigError(f"publish journal {path} is unreadable: {e}",
-                              hint="inspect it; delete it only if you are sure nothing was uploaded") from None
+        return cls(path, _read(path))
+
+    def reload(self) -> None:
+        """Read the file again: another run may have written it since it was opened."""
+        if self.path.exists():
+            self.data = _read(self.path)
 
     @property
     def exists(self) -> bool:
         return self.path.exists()
+
+    def lock(self):
+        """Held for a whole publish run: a second run of the same job stops (exit 1)."""
+        from mktint.core.locks import exclusive
+
+        return exclusive(f"publish-{self.path.stem}",
+                         f"another mktint is publishing this (journal {self.path})",
+                         hint="wait for it to finish, then run the command again to see "
+                              "where it got")
 
     def status(self, step: str) -> str | None:
         entry = self.data["steps"].get(step)
@@ -83,3 +93,11 @@ class Journal:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"publish journal {path} is unreadable: {e}",
+                          hint="inspect it; delete it only if you are sure nothing was uploaded") from None

@@ -112,6 +112,13 @@ class _Publish:
     # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> dict:
+        if self.journal is None:  # a dry run writes nothing
+            return self._run()
+        with self.journal.lock():
+            self.journal.reload()  # what a run that finished meanwhile recorded
+            return self._run()
+
+    def _run(self) -> dict:
         journal = self.journal
         if journal is not None and journal.is_done("torrents"):
             self.ui.step("resuming: metadata and torrents are in the journal")

@@ -26,6 +26,8 @@ What it does like the real sites:
 - fault switches: ``drop_next_upload = "stored"`` stores the torrent and closes the
   connection without an answer (``"lost"``: closes it without storing);
   ``hang_next_upload`` (seconds) stores it and answers only after that delay;
+  ``html_next_upload`` stores it and answers HTTP 200 with an HTML page (a proxy or an
+  error page instead of the API's JSON);
   ``throttle_next["action"] = n`` answers the next n requests of an action as rate limited.
 
 Use ``with gazelle_emulator("red", api_key=..., passkey=...) as site:`` → ``site.url``,
@@ -134,6 +136,7 @@ class GazelleSite:
     last_upload_body: bytes = b""  # the raw multipart body of the last upload request
     drop_next_upload: str | None = None  # "stored": keep the torrent; "lost": do not
     hang_next_upload: float = 0.0
+    html_next_upload: bool = False  # store the torrent, answer HTTP 200 with an HTML page
     throttle_next: dict[str, int] = field(default_factory=dict)  # action → forced limit answers
     lock: threading.Lock = field(default_factory=threading.Lock)
     window: deque = field(default_factory=deque)
@@ -464,6 +467,10 @@ class Handler(QuietHandler):
         if self.site.hang_next_upload:
             delay, self.site.hang_next_upload = self.site.hang_next_upload, 0.0
             time.sleep(delay)
+        if self.site.html_next_upload:
+            self.site.html_next_upload = False
+            return self.answer(200, "<html><body>Upload complete?</body></html>",
+                               content_type="text/html")
         if self.site.flavour == "ops":
             self.ok({"groupId": added["group_id"], "torrentId": added["torrent_id"],
                      "private": was_private, "source": had_source, "warnings": []})

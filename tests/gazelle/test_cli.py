@@ -156,9 +156,10 @@ def test_upload_then_duplicate(site, flavour, tmp_path):
     assert [r.action for r in site.requests[-1:]] == ["torrent"]  # looked up, never posted
 
 
-def test_upload_refused_by_the_site_as_duplicate_exits_6(site, flavour, tmp_path):
+def test_a_duplicate_once_rewritten_by_the_site_exits_6_before_uploading(site, flavour, tmp_path):
     # A torrent that only differs in an info key the site strips: the local infohash is
-    # unknown to the site, but the rewritten one is a duplicate.
+    # unknown to the site, but the one the site would give it is a duplicate — found by
+    # the duplicate check, so nothing is posted.
     first = write_torrent(tmp_path, flavour)
     assert invoke(*upload_args(flavour, first)).exit_code == 0
     second = tmp_path / "second.torrent"
@@ -167,7 +168,8 @@ def test_upload_refused_by_the_site_as_duplicate_exits_6(site, flavour, tmp_path
                                             source=flavour.upper(), extra={"x-cross-seed": "1"}))
     run = invoke(*upload_args(flavour, second, "--json"))
     assert run.exit_code == 6
-    assert "already exists" in run.error_json()["message"]
+    assert "already has this torrent" in run.error_json()["message"]
+    assert [r.action for r in site.requests].count("upload") == 1
     assert len(site.torrents) == 1
 
 

@@ -84,6 +84,7 @@ def test_after_a_successful_upload_later_failures_are_warnings_not_errors():
 
     class FlakyAfterUpload:
         name, flavour_info, site = "red", FLAVOURS["red"], Site.builtin("red")
+        base_url, source = "https://site/", "RED"
 
         def find_by_infohash(self, infohash):
             return None
@@ -108,3 +109,78 @@ def test_after_a_successful_upload_later_failures_are_warnings_not_errors():
     assert (outcome.torrent_id, outcome.group_id) == (5, 6)
     assert outcome.rewritten is True and outcome.site_torrent is None
     assert len(outcome.warnings) == 2 and "mktint red download 5" in outcome.warnings[1]
+
+
+# -- #21: a lost answer is looked up by what the site stores; one upload at a time ------------
+
+def test_an_html_answer_to_an_upload_is_looked_up_like_a_lost_answer(site, flavour, tmp_path):
+    path = write_torrent(tmp_path, flavour)
+    site.html_next_upload = True
+    run = invoke(*upload_args(flavour, path, "--json"))
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["recovered"] is True and len(site.torrents) == 1
+    assert len(uploads_posted(site)) == 1
+
+
+def test_a_rewritten_torrent_is_found_after_a_lost_answer(site, flavour, tmp_path):
+    """The site drops an unknown info key (a new infohash); the answer is lost: recovery
+    looks up the infohash the site gives it, finds it, and saves the site's copy."""
+    path = write_torrent(tmp_path, flavour, extra={"x-unknown": "dropped by the site"})
+    site.drop_next_upload = "stored"
+    run = invoke(*upload_args(flavour, path, "--json"))
+    assert run.exit_code == 0, run.stderr
+    result = run.json()
+    assert result["recovered"] is True and result["rewritten"] is True
+    [stored] = site.torrents.values()
+    assert result["infohash"] == stored["infohash"].lower() != result["local_infohash"]
+    assert result["seed_file"].endswith(f".{flavour}.site.torrent")
+    again = invoke(*upload_args(flavour, path))
+    assert len(uploads_posted(site)) == 1 and again.exit_code != 0
+
+
+def test_a_lookalike_on_the_site_is_never_called_safe(site, flavour, tmp_path):
+    """Not found by infohash, but the site has a torrent of the same title and size that
+    mktint cannot match: the outcome is unknown, and a rerun is not called safe."""
+    site.seed("Jane Doe - A Quiet Book", [(["whole.mp3"], 12000)])
+    path = write_torrent(tmp_path, flavour)  # 5000 + 7000 bytes, another infohash
+    site.drop_next_upload = "lost"
+    run = invoke(*upload_args(flavour, path, "--json"))
+    assert run.exit_code == 7
+    error = run.error_json()
+    assert "outcome is unknown" in error["message"] and "same title and size" in error["message"]
+    assert "safe" not in error["hint"] and "do NOT upload again" in error["hint"]
+
+
+def test_two_uploads_of_one_torrent_at_once_send_one(site, flavour, tmp_path):
+    """Two `red upload` processes at once: the second stops with "another mktint is
+    publishing this" (exit 1) while the first holds the lock, and never uploads."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.cli import REPO
+
+    path = write_torrent(tmp_path, flavour)
+    site.hang_next_upload = 4.0  # the first upload is answered late
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "mktint", *map(str, upload_args(flavour, path))]
+    first = subprocess.Popen(argv, env=env, cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not uploads_posted(site) and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.05)
+        assert uploads_posted(site), first.stderr.read() if first.poll() is not None else ""
+        second = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True,
+                                timeout=60)
+        assert second.returncode == 1, second.stderr
+        assert "another mktint is publishing this" in second.stderr
+        out, err = first.communicate(timeout=60)
+        assert first.returncode == 0, err
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert len(uploads_posted(site)) == 1 and len(site.torrents) == 1
+    third = invoke(*upload_args(flavour, path))
+    assert third.exit_code == 6  # afterwards: the duplicate check
