@@ -14,7 +14,7 @@ import sys
 import termios
 import time
 
-from tests.support.cli import REPO
+from tests.support.cli import REPO, interruptible
 
 LIMIT = 60.0  # a bound on waiting, not a timing assertion
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -28,6 +28,7 @@ class Terminal:
         if self.pid == 0:  # the child: its stdin, stdout and stderr are the terminal
             try:
                 os.chdir(REPO)
+                interruptible()  # the test's Ctrl-C must reach it, even from a background job
                 os.execve(sys.executable, [sys.executable, "-m", "mktint", *map(str, args)], environ)
             finally:
                 os._exit(127)
