@@ -14,16 +14,14 @@ fetched and used without being stored, and the ``--debug`` trace says why.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from mktint.core import paths
+from mktint.core import locks, paths
 
 trace = logging.getLogger("mktint.cache")
 
@@ -90,18 +88,10 @@ class Cache:
 
     @contextlib.contextmanager
     def _locked(self, key: str) -> Iterator[None]:
-        try:
-            paths.ensure_private_dir(self.directory)
-            fd = os.open(self._path(key).with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as e:
-            trace.debug("cannot lock in %s (%s); going without", self.directory, e)
-            fd = None
-        if fd is None:
+        with contextlib.ExitStack() as stack:
+            try:
+                paths.ensure_private_dir(self.directory)
+                stack.enter_context(locks.held(self._path(key).with_suffix(".lock")))
+            except OSError as e:
+                trace.debug("cannot lock in %s (%s); going without", self.directory, e)
             yield
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)

@@ -27,7 +27,6 @@ value, the stored descendant wins over it. A different value in the variable win
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
@@ -40,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from mktint.core import paths, redact
+from mktint.core import locks, paths, redact
 from mktint.core.config import env_name
 from mktint.core.errors import ConfigError, MissingCredential
 
@@ -202,25 +201,32 @@ class SecretsFile:
         return value if isinstance(value, str) and value else None
 
     def set(self, service: str, secret: str, value: str) -> None:
-        data = self._load()
-        data.setdefault(service, {})[secret] = value
-        self._write(data)
+        with self._editing() as data:
+            data.setdefault(service, {})[secret] = value
 
     def delete(self, service: str, secret: str) -> bool:
-        data = self._load()
-        if secret not in data.get(service, {}):
-            return False
-        del data[service][secret]
-        if not data[service]:
-            del data[service]
-        self._write(data)
-        return True
+        with self._editing() as data:
+            if secret not in data.get(service, {}):
+                return False
+            del data[service][secret]
+            if not data[service]:
+                del data[service]
+            return True
 
-    def _write(self, data: dict) -> None:
+    @contextlib.contextmanager
+    def _editing(self) -> Iterator[dict]:
+        """Read, let the caller change, write back whole — one process at a time, so a
+        rotated MAM cookie and an ``auth login`` of another service never undo each other."""
         import tomli_w
 
         paths.ensure_private_dir(self.path.parent)
-        paths.atomic_write(self.path, tomli_w.dumps(data), mode=0o600)
+        with locks.held(self.path.with_name(f".{self.path.name}.lock")):
+            data = self._load()
+            before = tomli_w.dumps(data)
+            yield data
+            after = tomli_w.dumps(data)
+            if after != before:
+                paths.atomic_write(self.path, after, mode=0o600)
 
 
 class Credentials:
@@ -295,13 +301,8 @@ class Credentials:
     def rotating(self, service: str, secret: str) -> Iterator["Rotation"]:
         """Hold a secret the server replaces on each use, for one use (see the module text)."""
         directory = paths.ensure_private_dir(paths.state_dir() / "credentials")
-        fd = os.open(directory / f"{_file_key(service, secret)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with locks.held(directory / f"{_file_key(service, secret)}.lock"):
             yield Rotation(self, service, secret, self.find(service, secret))
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def _record(self, service: str, secret: str) -> Path:
         """Where the fingerprint of the environment value a stored secret replaced is kept."""

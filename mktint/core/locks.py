@@ -1,9 +1,13 @@
-"""Cross-process "one at a time" locks that refuse instead of waiting.
+"""Cross-process "one at a time" locks (``flock``), the project's one way to take them.
 
-``exclusive(name, busy)`` holds an ``flock`` on ``<state>/locks/NAME.lock`` for the
-``with`` block; when another process holds it, :class:`OperationFailed` (exit 1) with the
-``busy`` message is raised at once. The kernel drops the lock when its holder exits, so a
-crash never leaves a stale lock behind.
+- ``held(path)`` waits for an exclusive lock on the file ``path`` (created 0600) for the
+  ``with`` block: for short critical sections (a read-modify-write of a state file, a
+  login, one use of a rotating secret).
+- ``exclusive(name, busy)`` holds a lock on ``<state>/locks/NAME.lock`` but refuses instead
+  of waiting: when another process holds it, :class:`OperationFailed` (exit 1) with the
+  ``busy`` message is raised at once (one upload, one publish run).
+
+The kernel drops a lock when its holder exits, so a crash never leaves a stale lock behind.
 """
 
 from __future__ import annotations
@@ -16,6 +20,17 @@ from typing import Iterator
 
 from mktint.core import paths
 from mktint.core.errors import OperationFailed
+
+
+@contextlib.contextmanager
+def held(path) -> Iterator[None]:
+    """Wait for the exclusive lock on ``path`` and hold it for the ``with`` block."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def lock_path(name: str):

@@ -137,3 +137,30 @@ def test_a_newer_file_secret_from_cron_wins_over_a_stale_keyring_entry(config_fi
     after = invoke("auth", "status")
     assert "differs" not in after.stdout + after.stderr
     assert Credentials().get("red", "API_KEY") == "newest-key-0003"
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from mktint.core.credentials import SecretsFile
+secrets = SecretsFile(Path(sys.argv[1]))
+for i in range(int(sys.argv[3])):
+    secrets.set(sys.argv[2], f"KEY{i}", f"value{i}")
+"""
+
+
+def test_two_processes_writing_the_secrets_file_lose_nothing(tmp_path):
+    """A MAM cookie rotating while `auth login red` stores a key must not undo either write."""
+    import subprocess
+    import sys
+
+    path, count = tmp_path / "secrets.toml", 150
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), service, str(count)])
+               for service in ("mam", "red")]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    from mktint.core.credentials import SecretsFile
+    secrets = SecretsFile(path)
+    lost = [f"{service}:KEY{i}" for service in ("mam", "red") for i in range(count)
+            if secrets.get(service, f"KEY{i}") != f"value{i}"]
+    assert lost == []
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

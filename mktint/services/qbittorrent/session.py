@@ -30,14 +30,13 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 from pathlib import Path
 from typing import Iterator
 
 import requests
 
-from mktint.core import paths, redact
+from mktint.core import locks, paths, redact
 from mktint.core.errors import AuthError, NotFound, OperationFailed, ProtocolError, TemporaryError
 from mktint.core.service import ServiceClient
 from mktint.services.qbittorrent import vocab
@@ -212,21 +211,15 @@ class QBittorrentSession(ServiceClient):
     @contextlib.contextmanager
     def _login_lock(self) -> Iterator[None]:
         """One login to this service at a time, across processes."""
-        import fcntl
-
-        try:
-            paths.ensure_private_dir(self.login_lock_path.parent)
-            fd = os.open(self.login_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as e:
-            raise OperationFailed(f"{self.name}: not logging in: cannot open the login lock "
-                                  f"{self.login_lock_path}: {e.strerror or e}", service=self.name,
-                                  hint="check mktint's state folder (space and rights)") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with contextlib.ExitStack() as stack:
+            try:
+                paths.ensure_private_dir(self.login_lock_path.parent)
+                stack.enter_context(locks.held(self.login_lock_path))
+            except OSError as e:
+                raise OperationFailed(f"{self.name}: not logging in: cannot open the login lock "
+                                      f"{self.login_lock_path}: {e.strerror or e}", service=self.name,
+                                      hint="check mktint's state folder (space and rights)") from None
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def _refuse_if_failed_before(self, password: str, hint: str | None = None) -> None:
         reason = self._failed_before(password)
