@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from mktint.cli.completers import complete_files, hash_completer, qbit_completer
-from mktint.cli.options import complete_service_names, json_option, pass_state, resolve_service
+from mktint.cli.options import complete_service_names, json_option, pass_state, resolve_service, seconds
 from mktint.cli.state import AppState
 from mktint.core.units import human_size
 from mktint.services.qbittorrent import vocab  # pure: names only, no requests
@@ -283,7 +283,7 @@ def info(state: AppState, infohash: str) -> None:
 @click.option("--content-layout", type=click.Choice(["Original", "Subfolder", "NoSubfolder"]),
               help="How the content folder is laid out.")
 @click.option("--rename", metavar="NAME", help="Torrent name in the client (one torrent only).")
-@click.option("--wait", type=click.FloatRange(min=0), default=10.0, show_default=True,
+@click.option("--wait", type=seconds(), default=10.0, show_default=True,
               help="Seconds to wait for each torrent to be listed (0: do not wait).")
 @json_option
 @pass_state

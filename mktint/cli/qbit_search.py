@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mktint.cli.options import json_option, pass_state
+from mktint.cli.options import json_option, pass_state, seconds
 from mktint.cli.qbit import client_of, service_opt
 from mktint.cli.state import AppState
 
@@ -53,7 +53,7 @@ def search_plugins(state: AppState) -> None:
 @click.option("--plugin", "plugins", metavar="NAME", multiple=True, help="Search with this plugin only; repeatable.")
 @click.option("--category", metavar="C", default="all", show_default=True, help="Plugin category (movies, music, books…).")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Stop after N results.")
-@click.option("--wait", type=click.FloatRange(min=0), default=30.0, show_default=True, metavar="S",
+@click.option("--wait", type=seconds(), default=30.0, show_default=True, metavar="S",
               help="Stop the search after S seconds.")
 @json_option
 @pass_state

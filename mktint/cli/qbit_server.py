@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mktint.cli.options import json_option, pass_state
+from mktint.cli.options import json_option, pass_state, seconds
 from mktint.cli.qbit import FILTER_NAMES, _complete_filter, client_of, service_opt
 from mktint.cli.state import AppState
 
@@ -26,7 +26,7 @@ from mktint.cli.state import AppState
 @click.option("--format", "fmt", type=click.Choice(["v1", "v2", "hybrid"]), default="v1",
               show_default=True, help="Torrent format.")
 @click.option("--start-seeding", is_flag=True, help="Have the server seed the new torrent at once.")
-@click.option("--wait", type=click.FloatRange(min=1), default=3600.0, show_default=True, metavar="S",
+@click.option("--wait", type=seconds(min=1), default=3600.0, show_default=True, metavar="S",
               help="Give up (and cancel the task) after S seconds.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @json_option
@@ -199,7 +199,7 @@ def prefs_set(state: AppState, assignments) -> None:
 
 @click.command("watch")
 @service_opt
-@click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True, metavar="S",
+@click.option("--interval", type=seconds(min=0.1), default=2.0, show_default=True, metavar="S",
               help="Seconds between polls.")
 @click.option("--filter", "state_filter", metavar="STATE", shell_complete=_complete_filter,
               help="Only torrents in this state: " + ", ".join(FILTER_NAMES) + ".")

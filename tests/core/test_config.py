@@ -186,3 +186,16 @@ def test_health_timeout_must_be_a_finite_number(value):
     run = invoke("health", "--timeout", value)
     assert run.exit_code == 3  # monitoring plugins: usage errors are UNKNOWN
     assert "--timeout" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["qbit", "add", "x.torrent", "--wait"],
+    ["qbit", "search", "run", "a book", "--wait"],
+    ["qbit", "create", "/srv/book", "-o", "book.torrent", "--wait"],
+    ["qbit", "watch", "--interval"],
+])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_every_seconds_option_must_be_a_finite_number(args, value):
+    run = invoke(*args, value)
+    assert run.exit_code == 2, run.stderr
+    assert f"Invalid value for '{args[-1]}'" in run.stderr and "Traceback" not in run.stderr
