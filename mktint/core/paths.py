@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 APP = "mktint"
@@ -63,7 +64,9 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
 
     The temporary file ``.NAME.XXXXXXXX.part`` is locked (``flock``) while it is written. A
     process killed before the rename leaves it behind; the next write of ``path`` removes
-    such leftovers, recognised by their unlocked state (their writer is gone).
+    such leftovers, recognised as unlocked (their writer is gone) and older than
+    ``STALE_TEMP_AGE`` (a live writer's file is unlocked for the instant between its
+    creation and its lock; another writer must not take it then).
     """
     import fcntl
     import tempfile  # here: 3 ms of imports (shutil, random) most commands never need
@@ -94,6 +97,9 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
         raise
 
 
+STALE_TEMP_AGE = 60.0  # seconds
+
+
 def _remove_stale_temp_files(folder: Path, prefix: str) -> None:
     """Delete ``prefix*.part`` files in ``folder`` whose writer died (nobody holds the lock)."""
     import fcntl
@@ -111,6 +117,8 @@ def _remove_stale_temp_files(folder: Path, prefix: str) -> None:
         except OSError:
             continue
         try:
+            if time.time() - os.fstat(fd).st_mtime < STALE_TEMP_AGE:
+                continue
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             # Still the same file (its writer may have renamed it and another reused the name)?
             if os.path.samestat(os.fstat(fd), os.lstat(stale)):

@@ -7,6 +7,7 @@ write; verify's work with very many missing files.
 """
 
 import os
+import time
 import shutil
 import signal
 import stat
@@ -241,10 +242,15 @@ def test_temp_file_of_a_killed_write_is_removed_by_the_next_write(tmp_path):
     assert killed.returncode == -signal.SIGKILL
     [left] = [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
     assert left.name.startswith(".book.torrent.") and target.read_bytes() == b"old"
+    from mktint.core.paths import STALE_TEMP_AGE, atomic_write
+
+    atomic_write(target, b"soon")  # a leftover younger than STALE_TEMP_AGE may be a live writer's
+    assert left.exists()
+    aged = time.time() - STALE_TEMP_AGE - 1
+    os.utime(left, (aged, aged))
     other = tmp_path / ".other.torrent.abcdefgh.part"  # another file's: not ours to remove
     other.write_bytes(b"x")
-
-    from mktint.core.paths import atomic_write
+    os.utime(other, (aged, aged))
 
     atomic_write(target, b"new")
     assert target.read_bytes() == b"new"
@@ -367,3 +373,23 @@ def test_verify_hashes_pad_files_as_zeros_and_reports_extra_files(tmp_path):
     run = invoke("torrent", "verify", torrent, tree, "--json")
     assert run.exit_code == 1
     assert run.json()["bad_files"] == ["02.mp3"] and run.json()["missing"] == []
+
+
+SAME_FILE_WRITER = """
+import sys
+from mktint.core.paths import atomic_write
+for i in range(int(sys.argv[2])):
+    atomic_write(sys.argv[1], b"%d" % i)
+"""
+
+
+def test_two_processes_writing_one_file_never_remove_each_others_temp_file(tmp_path):
+    """The clean-up of a killed writer's temp file must not take a live writer's (created,
+    not yet locked): that writer's rename would fail with FileNotFoundError."""
+    target = tmp_path / "state.json"
+    writers = [subprocess.Popen([sys.executable, "-c", SAME_FILE_WRITER, str(target), "400"],
+                                env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE,
+                                text=True) for _ in range(3)]
+    errors = [w.communicate(timeout=120)[1] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0, 0], errors
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
