@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from mktint.core.errors import (Conflict, MktintError, OperationFailed, ProtocolError,
                                 RateLimited, TemporaryError, UsageError)
-from mktint.workflows.trackers.base import TORRENT, USAGE, Problem
+from mktint.workflows.trackers.base import USAGE, Problem
 from mktint.workflows.trackers.base import raise_problems as _raise
 from mktint.core.sites import Site, image_problem, refused_files
 from mktint.services.gazelle import CATEGORIES, category_id

@@ -5,8 +5,9 @@ from types import SimpleNamespace
 import pytest
 
 from mktint.core.errors import OperationFailed, UsageError
-from mktint.workflows.gazelle_upload import (TORRENT, USAGE, UploadFields, fields_from_book,
-                                             preflight, raise_problems, tag_of)
+from mktint.workflows.gazelle_upload import (UploadFields, fields_from_book, preflight,
+                                             raise_problems, tag_of)
+from mktint.workflows.trackers.base import TORRENT, USAGE
 
 
 def meta(name="Author - Title", files=((("01.mp3",), 100),), private=True, source="RED", v1=True):
