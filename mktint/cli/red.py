@@ -129,23 +129,14 @@ def whoami(state: AppState, service_name: str) -> None:
 
 # -- search, group, torrent ---------------------------------------------------------------
 
-def _search_rows(client, results: list) -> list[dict]:
-    """One row per torrent, for both browse shapes (music groups hold a torrent list)."""
-    rows = []
-    for result in results:
-        torrents = result.get("torrents") if isinstance(result.get("torrents"), list) else [result]
-        for t in torrents:
-            torrent_id = t.get("torrentId")
-            rows.append({
-                "torrent_id": torrent_id, "group_id": result.get("groupId"),
-                "name": result.get("groupName"), "year": result.get("groupYear"),
-                "category": result.get("category"), "tags": result.get("tags") or [],
-                "format": t.get("format"), "encoding": t.get("encoding"),
-                "size": t.get("size"), "seeders": t.get("seeders"), "leechers": t.get("leechers"),
-                "snatches": t.get("snatches"), "time": iso_time(t.get("time") or t.get("groupTime")),
-                "url": client.torrent_url(torrent_id, result.get("groupId")) if torrent_id else None,
-            })
-    return rows
+def _search_rows(client, hits: list) -> list[dict]:
+    """One row per :class:`~mktint.services.gazelle.SearchHit`."""
+    return [{"torrent_id": h.torrent_id, "group_id": h.group_id, "name": h.name, "year": h.year,
+             "category": h.category, "tags": h.tags, "format": h.format, "encoding": h.encoding,
+             "size": h.size, "seeders": h.seeders, "leechers": h.leechers,
+             "snatches": h.snatches, "time": iso_time(h.time),
+             "url": client.torrent_url(h.torrent_id, h.group_id) if h.torrent_id else None}
+            for h in hits]
 
 
 @red.command(short_help="Search torrents (browse), one row per torrent.")
@@ -170,10 +161,10 @@ def search(state: AppState, query: str, category: str | None, page: int | None,
     if category:
         category_id(category)  # a bad name is a usage error before any request
     client = _client(state, service_name)
-    answer = client.search(query, category=category, page=page)
-    rows = _search_rows(client, answer.get("results") or [])
+    found = client.search(query, category=category, page=page)
+    rows = _search_rows(client, found.hits)
     out = state.output
-    page, pages = answer.get("currentPage"), answer.get("pages")
+    page, pages = found.page, found.pages
     if pages and pages > 1:
         out.info(f"page {page} of {pages}" + (f"; --page {page + 1} for more" if page < pages else ""))
     out.emit(rows, lambda: out.table(rows, [

@@ -159,6 +159,45 @@ class UploadAnswer:
         return self.private is False or self.source is False
 
 
+@dataclass(frozen=True)
+class SearchHit:
+    """One torrent of a browse answer (music groups list several; other categories one)."""
+
+    torrent_id: int | None
+    group_id: int | None
+    name: str | None
+    year: int | None
+    category: str | None
+    tags: list[str]
+    format: str | None
+    encoding: str | None
+    size: int | None
+    seeders: int | None
+    leechers: int | None
+    snatches: int | None
+    time: str | None  # Gazelle's "YYYY-MM-DD HH:MM:SS" (UTC)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    page: int | None
+    pages: int | None
+    hits: list[SearchHit]
+
+    @classmethod
+    def parse(cls, answer: dict) -> "SearchPage":
+        hits = []
+        for group in answer.get("results") or []:
+            torrents = group.get("torrents") if isinstance(group.get("torrents"), list) else [group]
+            for t in torrents:
+                hits.append(SearchHit(
+                    t.get("torrentId"), group.get("groupId"), group.get("groupName"),
+                    group.get("groupYear"), group.get("category"), group.get("tags") or [],
+                    t.get("format"), t.get("encoding"), t.get("size"), t.get("seeders"),
+                    t.get("leechers"), t.get("snatches"), t.get("time") or t.get("groupTime")))
+        return cls(answer.get("currentPage"), answer.get("pages"), hits)
+
+
 def parse_file_list(value: Any) -> list[SiteFile]:
     """Gazelle's file list: ``path{{{size}}}`` entries joined by ``|||``."""
     files = []
@@ -314,8 +353,8 @@ class GazelleClient(ServiceClient):
         """API keys are stateless: there is no session to end."""
 
     def search(self, query: str, *, category: str | None = None, page: int | None = None,
-               **filters: Any) -> dict:
-        """``action=browse``: ``{currentPage, pages, results: [...]}``.
+               **filters: Any) -> SearchPage:
+        """``action=browse``: one page of hits, one per torrent.
 
         ``category`` is a name from :data:`CATEGORIES`; other keyword filters are sent as
         Gazelle's advanced-search fields (``artistname=...``, ``year=...``, ...).
@@ -327,7 +366,7 @@ class GazelleClient(ServiceClient):
         if page:
             params["page"] = page
         params.update({k: v for k, v in filters.items() if v is not None})
-        return self.call("browse", params=params)
+        return SearchPage.parse(self.call("browse", params=params) or {})
 
     def group(self, group_id: int) -> SiteGroup:
         """``action=torrentgroup``: the group and its torrents."""

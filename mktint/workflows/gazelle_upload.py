@@ -451,11 +451,9 @@ def _same_title_and_size(client, torrent: bytes, fields: UploadFields) -> str | 
     from mktint.torrent.metainfo import Metainfo
 
     size = sum(f.length for f in Metainfo.parse(torrent).files)
-    answer = client.search(fields.title or "", category=fields.category)
-    for row in answer.get("results") or []:
-        for t in row.get("torrents") if isinstance(row.get("torrents"), list) else [row]:
-            if t.get("size") == size and row.get("groupName") == fields.title:
-                return client.torrent_url(t.get("torrentId"), row.get("groupId"))
+    for hit in client.search(fields.title or "", category=fields.category).hits:
+        if hit.size == size and hit.name == fields.title:
+            return client.torrent_url(hit.torrent_id, hit.group_id)
     return None
 
 

@@ -322,11 +322,15 @@ class Handler(QuietHandler):
     # -- actions ----------------------------------------------------------------------------
 
     def action_index(self, query, body) -> None:
+        # OPS: sections/ajax/info.php (no api_version); RED adds api_version.
         site = self.site
-        self.ok({"username": escape(site.username), "id": site.user_id, "authkey": "authkey-0f0f0f0f",
-                 "passkey": site.passkey, "api_version": "2.0",
-                 "notifications": {"messages": 0, "notifications": 0},
-                 "userstats": dict(site.userstats)})
+        answer = {"username": escape(site.username), "id": site.user_id,
+                  "authkey": "authkey-0f0f0f0f", "passkey": site.passkey,
+                  "notifications": {"messages": 0, "notifications": 0},
+                  "userstats": dict(site.userstats)}
+        if site.flavour == "red":
+            answer["api_version"] = "2.0"
+        self.ok(answer)
 
     def action_browse(self, query, body) -> None:
         words = query.get("searchstr", "").lower().split()
