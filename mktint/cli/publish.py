@@ -12,6 +12,7 @@ from mktint.cli.render import snake_keys
 from mktint.cli.state import AppState
 from mktint.cli.upload_options import given_fields, pop_options, upload_metadata_options
 from mktint.core.kinds import tracker_kinds
+from mktint.workflows.preview import ACCEPTABLE
 
 
 @click.command(short_help="From a folder to a seeding upload, in one command.")
@@ -31,19 +32,34 @@ from mktint.core.kinds import tracker_kinds
 @click.option("--exclude-refused", is_flag=True,
               help="Leave out the files a target site refuses (e.g. .opus, .webp) instead of "
                    "stopping before hashing.")
+@click.option("--accept", "accept", multiple=True, metavar="FIELD",
+              type=click.Choice(ACCEPTABLE),
+              help="Publish although the book is in doubt on FIELD (repeat for several): "
+                   "title, author, year (the sources disagree), runtime (the audio and "
+                   "Audnexus apart by more than 3 min or 2 %), audio (files cannot be read), "
+                   "format (--format/--bitrate and the files disagree).")
 @click.option("-y", "--yes", is_flag=True, help="Publish without asking for confirmation.")
 @json_option
 @pass_state
 def publish(state: AppState, path: Path, targets: tuple[str, ...], client: str | None,
-            output_dir: Path | None, dry_run: bool, exclude_refused: bool, yes: bool,
-            **options) -> None:
+            output_dir: Path | None, dry_run: bool, exclude_refused: bool,
+            accept: tuple[str, ...], yes: bool, **options) -> None:
     """Publish PATH: metadata, preflight, one hashing pass, uploads, seeding.
 
     Steps: metadata (Audnexus by --asin or the ASIN in the folder name; flags override;
     format and bitrate read from the audio files) → preflight of every target, all
-    problems at once, before hashing → one hashing pass for all targets → upload to each
-    Gazelle target → add to qBittorrent (save path: PATH's parent, no recheck) → MAM
-    targets: the upload bundle, added to the client stopped with the tag mam-pending.
+    problems at once, before hashing → one hashing pass for all targets → the preview of
+    each target (the form as it will be sent, where each value came from, the torrent's
+    files, piece size and infohash) → the confirmation → upload to each Gazelle target →
+    add to qBittorrent (save path: PATH's parent, no recheck) → MAM targets: the upload
+    bundle, added to the client stopped with the tag mam-pending. A dry run shows the
+    same preview.
+
+    It stops before hashing (exit 1) when the book is in doubt: the Audnexus book, the
+    audio tags and the folder name disagree on the title, author or year; the audio runs
+    more than 3 minutes or 2 % away from Audnexus' runtime; audio files cannot be read;
+    --format/--bitrate contradict the files. --title settles title and author, --year the
+    year; --accept FIELD lets a doubt through.
 
     A journal in the state folder records each finished step: after a failure, run the
     same command again to resume. A finished upload is never repeated.
@@ -60,7 +76,7 @@ def publish(state: AppState, path: Path, targets: tuple[str, ...], client: str |
     request = PublishRequest(path=path, targets=list(targets), asin=metadata["asin"],
                              client=client, given=given_fields(metadata),
                              output_dir=output_dir, dry_run=dry_run,
-                             exclude_refused=exclude_refused)
+                             exclude_refused=exclude_refused, accept=frozenset(accept))
     result = snake_keys(run_publish(state.factory, request, _Reporter(state, yes)))
     out = state.output
     out.emit(result, lambda: _human(out, result))
@@ -83,6 +99,12 @@ class _Reporter:
     def hashing(self, total: int):
         with self.out.progress("Hashing", total) as bar:
             yield bar.advance
+
+    def preview(self, targets: list[dict]) -> None:
+        if not self.out.json:  # the JSON result carries the preview
+            from mktint.cli.upload_preview import show_previews
+
+            show_previews(self.out, targets)
 
     def confirm(self, question: str) -> bool:
         return self.out.confirm(question, assume_yes=self.yes)

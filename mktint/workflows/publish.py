@@ -6,11 +6,15 @@ The steps, in order (journal step names in brackets):
    flags given override it; format and bitrate not given are read from the audio files,
    per Gazelle flavour.
 2. **preflight** (not journaled; runs until the torrents exist) — every target checked
-   before any hashing and every problem reported at once: the form and the path limit
-   (Gazelle), the API key and the announce URL (Gazelle), the announce URL and the bundle
-   folder (MAM), the torrent client reachable.
-3. **torrents** [``torrents``] — one hashing pass, one torrent per target, written to the
-   output folder (MAM's into its upload bundle folder).
+   before any hashing and every problem reported at once: the doubts about the book
+   (:mod:`mktint.workflows.preview`: sources that disagree, unreadable audio, a runtime
+   off, flags the files contradict), the form and the path limit (Gazelle), the API key
+   and the announce URL (Gazelle), the announce URL and the bundle folder (MAM), the
+   torrent client reachable.
+3. **torrents** [``torrents``] — one hashing pass in memory, one torrent per target; the
+   preview of every target (its form, each value's source, its torrent) goes to the
+   reporter; then the confirmation, and only then the torrents are written to the output
+   folder (MAM's into its upload bundle folder). A dry run shows the same preview.
 4. **each target**, in the order given, by its tracker object
    (:mod:`mktint.workflows.trackers`): a Gazelle target uploads [``upload:NAME``] as
    `red upload` does it (duplicate check, one upload, recovery; the site's copy saved and
@@ -49,6 +53,7 @@ class PublishRequest:
     output_dir: Path | None = None
     dry_run: bool = False
     exclude_refused: bool = False  # leave out files a target refuses instead of stopping
+    accept: frozenset[str] = frozenset()  # doubts to let through (preview.ACCEPTABLE)
 
 
 class Reporter:
@@ -63,6 +68,9 @@ class Reporter:
     @contextlib.contextmanager
     def hashing(self, total: int) -> Iterator[Callable[[int], None] | None]:
         yield None
+
+    def preview(self, targets: list[dict]) -> None:
+        """Show every target as it will be sent (:func:`mktint.workflows.preview.target_preview`)."""
 
     def confirm(self, question: str) -> bool:
         return True
@@ -106,6 +114,9 @@ class _Publish:
         self.out_dir = None if self.dry_run else output_folder(factory, request, self.journal)
         self.metadata: dict[str, dict] = {}  # target → its prepared metadata (journaled)
         self.asin: str | None = None
+        self.inspection = None  # the audio files (mktint.audio.inspect.Inspection)
+        self.doubts: list[Problem] = []
+        self.preview: list[dict] = []
         self.torrents: dict[str, dict] = {}  # name → {"path", "infohash", "data"}
         self.results: dict[str, dict] = {name: result_row(name) for name in self.targets}
 
@@ -125,19 +136,23 @@ class _Publish:
             self._load_metadata()
             with self.step("torrents"):
                 self._load_torrents()
+            self._preview({name: entry["data"] for name, entry in self.torrents.items()})
         else:
             with self.step("metadata"):
                 self._metadata()
             with self.step("preflight"):
                 specs, plan = self._preflight()
+            with self.step("torrents"):
+                created = self._hash(specs, plan)
+            self._preview({t.name: made.data for t, made in zip(self.trackers, created)})
             if not self.dry_run and not self.ui.confirm(
                     f"Publish {self.source.name} to {', '.join(self.targets)}?"):
-                raise OperationFailed("cancelled: nothing was hashed or uploaded")
+                raise OperationFailed("cancelled: nothing was written or uploaded")
             if journal is not None:
                 journal.finish("metadata", fields=self.metadata, asin=self.asin,
                                given=_jsonable(self.request.given))
             with self.step("torrents"):
-                self._make_torrents(specs, plan)
+                self._write_torrents(created, plan)
         for tracker in self.trackers:
             if self.dry_run:
                 with self.step(f"upload:{tracker.name}"):
@@ -146,7 +161,7 @@ class _Publish:
                 tracker.publish_one(self)
         return {"targets": [self.results[n] for n in self.targets],
                 "journal": str(journal.path) if journal is not None else None,
-                "dry_run": self.dry_run}
+                "dry_run": self.dry_run, "preview": self.preview}
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -165,12 +180,20 @@ class _Publish:
     # -- 1. metadata -----------------------------------------------------------------------
 
     def _metadata(self) -> None:
+        from mktint.audio.inspect import inspect_path
         from mktint.core.asin import find_asin, validate_asin
         from mktint.workflows.gazelle_upload import fields_from_book
+        from mktint.workflows.preview import book_doubts
 
         self.ui.step("metadata")
+        audio_error = None
+        try:
+            self.inspection = inspect_path(self.source)
+        except MktintError as e:  # e.g. a single file that is not audio
+            audio_error = e.message
         self.asin = validate_asin(self.request.asin) if self.request.asin else find_asin(self.source.name)
         book: dict = {}
+        found = None  # Audnexus' book
         if self.asin:
             from mktint.workflows.description import render_description
 
@@ -186,6 +209,8 @@ class _Publish:
                 self.asin, found = None, None
             if found is not None:
                 book = fields_from_book(found, render_description)
+        self.doubts = book_doubts(self.source, self.inspection, found,
+                                  self.request.given, self.request.accept, audio_error)
         for tracker in self.trackers:
             self.metadata[tracker.name] = tracker.prepare(self, book)
 
@@ -204,21 +229,33 @@ class _Publish:
     def _preflight(self):
         self.ui.step("preflight: " + ", ".join(self.targets) + f", client {self.client_name}")
         problems, specs, plan = preflight(self)
+        problems = self.doubts + problems
         raise_problems(problems, cannot="publish", note=" (nothing was hashed or uploaded)",
                        hint="fix them and run the command again")
         return specs, plan
 
     # -- 3. torrents -----------------------------------------------------------------------
 
-    def _make_torrents(self, specs: list, plan) -> None:
-        from mktint.core import paths
+    def _hash(self, specs: list, plan) -> list:
+        """One hashing pass, every target's torrent in memory (nothing written yet)."""
         from mktint.torrent.create import create
 
         self.ui.step(f"hashing {plan.name} once for {', '.join(self.targets)}")
+        with self.ui.hashing(plan.total_size) as advance:
+            return create(plan, specs, progress=advance)
+
+    def _preview(self, torrents: dict[str, bytes]) -> None:
+        from mktint.workflows.preview import target_preview
+
+        self.preview = [target_preview(t, t.action(self.dry_run), t.preview_fields(self),
+                                       torrents[t.name]) for t in self.trackers]
+        self.ui.preview(self.preview)
+
+    def _write_torrents(self, created: list, plan) -> None:
+        from mktint.core import paths
+
         if self.journal is not None:
             self.journal.start("torrents")
-        with self.ui.hashing(plan.total_size) as advance:
-            created = create(plan, specs, progress=advance)
         recorded = {}
         for tracker, made in zip(self.trackers, created):
             name = tracker.name

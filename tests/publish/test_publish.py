@@ -223,9 +223,10 @@ def test_preflight_reports_every_problem_before_hashing(world, book, config_file
     assert run.exit_code == 2, run.stderr  # a bad flag outranks the rest
     for expected in ("red: --tags: tags use lower-case", "red: no API key stored",
                      "red: path counts 252 characters, more than 180",
-                     "mam: no announce URL configured", "client qb:"):
+                     "mam: no announce URL configured", "client qb:",
+                     "data: audio: 1 of 3 audio files cannot be read"):  # the 1-byte .mp3
         assert expected in run.stderr, run.stderr
-    assert "cannot publish, 5 problems (nothing was hashed or uploaded)" in run.stderr
+    assert "cannot publish, 6 problems (nothing was hashed or uploaded)" in run.stderr
     assert hashing == [] and world.red.requests == []
     assert journal_files() == [] and "journal" not in run.stderr  # nothing to resume
 

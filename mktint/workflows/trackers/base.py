@@ -9,7 +9,8 @@ object serves ``torrent create --target``, the upload commands and ``publish``:
   :meth:`plan_problems` (checked before hashing);
 - publish: :meth:`prepare` (this target's metadata, journaled), :meth:`preflight`
   (structured :class:`Problem` s), :meth:`torrent_path`, :meth:`publish_one` (upload or
-  bundle, recovery, the site's copy, seeding), :meth:`dry_run_one`.
+  bundle, recovery, the site's copy, seeding), :meth:`dry_run_one`;
+- the preview shown before anything is sent: :meth:`action`, :meth:`preview_fields`.
 
 Problems are one type, :class:`Problem`; :func:`raise_problems` turns a list of them into
 one error whose class (exit code) is the most telling.
@@ -136,6 +137,14 @@ class Tracker:
     def preflight(self, run) -> list[Problem]:
         """Every problem of this target, before hashing (the plan's are checked apart)."""
         return []
+
+    def action(self, dry_run: bool) -> str:
+        """What publishing does at this target, in a few words (the preview's heading)."""
+        return f"publish to {self.name}"
+
+    def preview_fields(self, run) -> dict[str, dict]:
+        """This target's form as it will be sent: name → :func:`mktint.workflows.preview.value`."""
+        return {}
 
     def torrent_path(self, run, plan_name: str) -> Path:
         return run.out_dir / f"{plan_name}.{self.name}.torrent"

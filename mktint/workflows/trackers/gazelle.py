@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from mktint.core.errors import MissingCredential
+from mktint.core.errors import MissingCredential, MktintError
 from mktint.core.sites import Site, refused_files
 from mktint.workflows.trackers.base import Problem, Tracker
 
@@ -25,6 +25,12 @@ def site_copy_path(local: Path, service: str) -> Path:
     if stem.endswith(f".{service}"):
         stem = stem[: -len(service) - 1]
     return local.with_name(f"{stem}.{service}.site.torrent")
+
+
+# The form's fields in the preview's order; those the audio files give when no flag does.
+_PREVIEWED = ("category", "title", "year", "format", "bitrate", "other_bitrate", "vbr", "tags",
+              "image", "description", "release_desc", "group_id", "request_id")
+_AUDIO_FIELDS = ("format", "bitrate", "other_bitrate", "vbr")
 
 
 class GazelleTracker(Tracker):
@@ -57,20 +63,42 @@ class GazelleTracker(Tracker):
 
     # -- the upload form and the upload --------------------------------------------------------
 
-    def upload_fields(self, book: dict, given: dict, data: Path | None):
+    def upload_fields(self, book: dict, given: dict, data: Path | None, *, inspection=None,
+                      accept: frozenset[str] = frozenset()):
         """UploadFields from the book's fields, the flags ``given`` and (for format and
-        bitrate not given) the audio files in ``data``; and why the audio could not tell."""
+        bitrate not given) the audio files in ``data`` (or their ``inspection``); and the
+        problems: why the audio could not tell, or how it contradicts the flags."""
         from mktint.workflows.gazelle_upload import build_fields
+        from mktint.workflows.preview import audio_flag_doubts
 
-        inspection = None
-        if data is not None and not ("format" in given and "bitrate" in given):
+        if inspection is None and data is not None:
             from mktint.audio.inspect import inspect_path
 
-            inspection = inspect_path(data)
+            try:
+                inspection = inspect_path(data)
+            except MktintError:
+                if not ("format" in given and "bitrate" in given):
+                    raise  # nothing else can tell the format
         fields, problems = build_fields(self.site.flavour.name, book=book, given=given,
                                         inspection=inspection)
         self.category = fields.category
-        return fields, [p.at(self.name) for p in problems]
+        problems = [p.at(self.name) for p in problems]
+        return fields, problems + audio_flag_doubts(inspection, self.site.flavour.name, given,
+                                                    accept, self.name)
+
+    def form_preview(self, fields, given: dict) -> dict[str, dict]:
+        """The form as it will be sent, each value with its source: a flag, the audio files
+        (format and bitrate not given) or Audnexus (the rest, see ``build_fields``)."""
+        from mktint.workflows.preview import value
+
+        def source(name: str) -> str:
+            if name == "category":
+                return "flag" if given.get(name, "audiobooks") != "audiobooks" else "default"
+            if name in given:
+                return "flag"
+            return "audio_files" if name in _AUDIO_FIELDS else "audnexus"
+
+        return {name: value(getattr(fields, name) or None, source(name)) for name in _PREVIEWED}
 
     def upload(self, torrent: bytes, fields, *, dry_run: bool = False,
                progress: Callable[[int, int], None] | None = None, filename: str):
@@ -92,7 +120,9 @@ class GazelleTracker(Tracker):
     def prepare(self, run, book: dict) -> dict:
         from dataclasses import asdict
 
-        fields, self._audio_problems = self.upload_fields(book, run.request.given, run.source)
+        fields, self._audio_problems = self.upload_fields(
+            book, run.request.given, None, inspection=run.inspection,  # read once by the run
+            accept=run.request.accept)
         return asdict(fields)
 
     def _fields(self, run):
@@ -101,6 +131,17 @@ class GazelleTracker(Tracker):
         fields = UploadFields(**run.metadata[self.name])
         self.category = fields.category
         return fields
+
+    def action(self, dry_run: bool) -> str:
+        url = self.service.get("url")
+        if not dry_run:
+            return f"upload to {self.name} ({url}), then seed"
+        if self.site.flavour.server_dry_run:
+            return f"dry run: {self.name} ({url}) checks the form (dryrun=1); nothing is uploaded"
+        return f"dry run: checked here only ({self.name} has no dry run and is not asked)"
+
+    def preview_fields(self, run) -> dict[str, dict]:
+        return self.form_preview(self._fields(run), run.request.given)
 
     def preflight(self, run) -> list[Problem]:
         from mktint.workflows.gazelle_upload import form_problems

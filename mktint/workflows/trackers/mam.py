@@ -19,6 +19,19 @@ class MamTracker(Tracker):
         # The description of the bundle: the flag wins over Audnexus.
         return {"description": run.request.given.get("description") or book.get("description")}
 
+    def action(self, dry_run: bool) -> str:
+        if dry_run:
+            return "dry run: no bundle is written and nothing is added to the client"
+        return (f"write the manual-upload bundle; add the torrent to the client stopped, "
+                f"tagged {PENDING_TAG}")
+
+    def preview_fields(self, run) -> dict[str, dict]:
+        from mktint.workflows.preview import value
+
+        description = run.metadata[self.name].get("description")
+        return {"description": value(description, "flag" if "description" in run.request.given
+                                     else "audnexus")}
+
     def preflight(self, run) -> list[Problem]:
         from mktint.workflows import mam_bundle
 
