@@ -15,6 +15,7 @@ import click
 from mktint.cli.options import complete_service_names, json_option, pass_state, service_option
 from mktint.cli.render import snake_keys
 from mktint.cli.upload_options import upload_metadata_options
+from mktint.workflows.preview import ACCEPTABLE
 from mktint.cli.state import AppState
 
 SERVICE_KEY = "mktint.gazelle_service"  # ctx.meta: the service the group picked
@@ -314,15 +315,13 @@ def _data_path(torrent_file: Path, meta, data: Path | None) -> Path | None:
         return None
 
 
-def _book(state: AppState, options: dict) -> dict:
-    """Upload fields from --asin (Audnexus), or none."""
+def _book(state: AppState, options: dict):
+    """Audnexus' book of --asin, or None."""
     from mktint.core.asin import validate_asin
-    from mktint.workflows.gazelle_upload import fields_from_book
 
     if not options["asin"]:
-        return {}
-    asin = validate_asin(options["asin"])
-    return fields_from_book(state.factory.service("audnexus", "audnexus").book(asin))
+        return None
+    return state.factory.service("audnexus", "audnexus").book(validate_asin(options["asin"]))
 
 
 @red.command(short_help="Upload safely: preflight, dupe check, never twice.")
@@ -335,18 +334,25 @@ def _book(state: AppState, options: dict) -> dict:
 @click.option("--dry-run", is_flag=True,
               help="Check everything and upload nothing (the site validates with dryrun=1 "
                    "where it has a dry run; OPS has none and is not asked).")
+@click.option("--accept", "accept", multiple=True, metavar="FIELD", type=click.Choice(ACCEPTABLE),
+              help="Upload although the data is in doubt on FIELD (repeat for several); see "
+                   "`mktint publish --help`.")
 @click.option("-y", "--yes", is_flag=True, help="Upload without asking for confirmation.")
 @gazelle_service
 @json_option
 @pass_state
 def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool, yes: bool,
-           data_path: Path | None, **options) -> None:
+           data_path: Path | None, accept: tuple[str, ...], **options) -> None:
     """Upload TORRENT safely: preflight, duplicate check, one upload, never twice.
 
     Every problem with the torrent or the flags is reported before any request (exit 2 for
     a bad flag, 1 for a torrent that breaks a tracker rule). --format and --bitrate, when
     not given, are read from the audio files of the data (--data, else the torrent's name
-    next to TORRENT). A torrent already on the site
+    next to TORRENT). Before the question (and in a dry run) the form is shown as it will
+    be sent, each value with its source, and the torrent's files, piece size and infohash.
+    With the data, it stops (exit 1) on the doubts `mktint publish` stops on: sources
+    that disagree, a runtime off, unreadable audio, flags the files contradict (--accept
+    FIELD lets one through). A torrent already on the site
     exits 6 with its URL. If the site rewrote the torrent, its copy is saved next to TORRENT
     as NAME.SERVICE.site.torrent: seed that file.
 
@@ -371,11 +377,23 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
         raise UsageError(f"cannot read {torrent_file}: {e.strerror or e}") from None
     except MktintError as e:  # the parser raises only project errors (fuzzed in tests/torrent)
         raise UsageError(f"{torrent_file} is not a valid .torrent file: {e.message}") from None
+    from mktint.workflows.preview import inspect_book, target_preview, torrent_preview
+
     tracker = _tracker(state, service_name)
     client = tracker.client
-    fields, problems = tracker.upload_fields(_book(state, options), given_fields(options),
-                                             _data_path(torrent_file, meta, data_path))
-    flow.raise_problems(problems + flow.preflight(client, meta, fields), client.name)
+    given, accepted, book = given_fields(options), frozenset(accept), _book(state, options)
+    source = _data_path(torrent_file, meta, data_path)
+    inspection, doubts = inspect_book(source, book, given, accepted) if source else (None, [])
+    fields, problems = tracker.upload_fields(flow.fields_from_book(book) if book else {}, given,
+                                             None, inspection=inspection, accept=accepted)
+    flow.raise_problems(doubts + problems
+                        + flow.preflight(client, meta, fields), client.name)
+    preview = target_preview(tracker, tracker.action(dry_run), tracker.form_preview(fields, given),
+                             torrent_preview(data, "torrent_file"))
+    if not out.json:  # the JSON result carries the preview
+        from mktint.cli.upload_preview import show_preview
+
+        show_preview(out, preview)
 
     if not dry_run and not out.confirm(
             f"Upload {torrent_file.name} to {client.name} as {fields.title!r}?", assume_yes=yes):
@@ -388,6 +406,7 @@ def upload(state: AppState, torrent_file: Path, service_name: str, dry_run: bool
 
     result = snake_keys(outcome.to_dict())  # the dry run's `derived` is the site's own answer
     result["seed_file"] = None if dry_run or outcome.rewritten else str(torrent_file)
+    result["preview"] = preview
     if outcome.site_torrent is not None:
         try:
             seed = tracker.save_site_copy(torrent_file, outcome.site_torrent)

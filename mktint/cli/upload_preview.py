@@ -7,7 +7,7 @@ from __future__ import annotations
 DESCRIPTION_LINES = 3  # the first lines of a description shown
 FILES_SHOWN = 10
 _LABELS = {"audnexus": "Audnexus", "audio_files": "audio files", "folder_name": "folder name",
-           "flag": "flag", "default": "default"}
+           "torrent_file": "the .torrent file", "flag": "flag", "default": "default"}
 _ALWAYS = ("title", "year", "format", "bitrate", "tags", "image", "description", "release_desc")
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mktint.core.errors import OperationFailed
+from mktint.core.errors import MktintError, OperationFailed
 from mktint.workflows.trackers.base import Problem
 
 # What --accept takes: each kind of doubt by name.
@@ -44,6 +44,20 @@ def _doubt(field: str, message: str, target: str = "data") -> Problem:
 
 def _text(value: Any) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def inspect_book(source: Path, book, given: dict, accept: set[str]):
+    """Read the audio files of ``source`` once: ``(inspection or None, doubts)``. Only an
+    audiobook (the category given, by default audiobooks) is checked for doubts."""
+    from mktint.audio.inspect import inspect_path
+
+    try:
+        inspection, error = inspect_path(source), None
+    except MktintError as e:  # e.g. a single file that is not audio
+        inspection, error = None, e.message
+    if given.get("category", "audiobooks") != "audiobooks":
+        return inspection, []
+    return inspection, book_doubts(source, inspection, book, given, accept, error)
 
 
 def book_doubts(source: Path, inspection, book, given: dict, accept: set[str],
@@ -115,18 +129,19 @@ def value(value: Any, source: str | None) -> dict:
     return {"value": value, "source": source if value not in (None, "", []) else None}
 
 
-def torrent_preview(data: bytes) -> dict:
-    """A made torrent as previewed: its name (from the folder), piece size, infohash, files."""
+def torrent_preview(data: bytes, name_source: str = "folder_name") -> dict:
+    """A made torrent as previewed: its name (and where it came from: the data's folder, or
+    a ``torrent_file`` given), piece size, infohash, files."""
     from mktint.torrent.metainfo import Metainfo
 
     meta = Metainfo.parse(data)
-    return {"name": meta.name, "name_source": "folder_name", "piece_size": meta.piece_length,
+    return {"name": meta.name, "name_source": name_source, "piece_size": meta.piece_length,
             "infohash": meta.infohash, "total_size": meta.total_size,
             "files": [{"path": f.path, "size": f.length} for f in meta.files]}
 
 
-def target_preview(tracker, action: str, fields: dict[str, dict], data: bytes) -> dict:
+def target_preview(tracker, action: str, fields: dict[str, dict], torrent: dict) -> dict:
     """One target as it will be sent: what happens (``action``), its form (each value with
-    its source, :func:`value`) and its torrent (``data``)."""
+    its source, :func:`value`) and its torrent (:func:`torrent_preview`)."""
     return {"target": tracker.name, "kind": tracker.service.kind, "action": action,
-            "fields": fields, "torrent": torrent_preview(data)}
+            "fields": fields, "torrent": torrent}

@@ -180,17 +180,11 @@ class _Publish:
     # -- 1. metadata -----------------------------------------------------------------------
 
     def _metadata(self) -> None:
-        from mktint.audio.inspect import inspect_path
         from mktint.core.asin import find_asin, validate_asin
         from mktint.workflows.gazelle_upload import fields_from_book
-        from mktint.workflows.preview import book_doubts
+        from mktint.workflows.preview import inspect_book
 
         self.ui.step("metadata")
-        audio_error = None
-        try:
-            self.inspection = inspect_path(self.source)
-        except MktintError as e:  # e.g. a single file that is not audio
-            audio_error = e.message
         self.asin = validate_asin(self.request.asin) if self.request.asin else find_asin(self.source.name)
         book: dict = {}
         found = None  # Audnexus' book
@@ -209,8 +203,8 @@ class _Publish:
                 self.asin, found = None, None
             if found is not None:
                 book = fields_from_book(found, render_description)
-        self.doubts = book_doubts(self.source, self.inspection, found,
-                                  self.request.given, self.request.accept, audio_error)
+        self.inspection, self.doubts = inspect_book(self.source, found, self.request.given,
+                                                    self.request.accept)
         for tracker in self.trackers:
             self.metadata[tracker.name] = tracker.prepare(self, book)
 
@@ -245,10 +239,11 @@ class _Publish:
             return create(plan, specs, progress=advance)
 
     def _preview(self, torrents: dict[str, bytes]) -> None:
-        from mktint.workflows.preview import target_preview
+        from mktint.workflows.preview import target_preview, torrent_preview
 
         self.preview = [target_preview(t, t.action(self.dry_run), t.preview_fields(self),
-                                       torrents[t.name]) for t in self.trackers]
+                                       torrent_preview(torrents[t.name]))
+                        for t in self.trackers]
         self.ui.preview(self.preview)
 
     def _write_torrents(self, created: list, plan) -> None:

@@ -29,7 +29,8 @@ def red2(config_file, monkeypatch):
 def upload_flags():
     return ["--title", "Jane Doe - A Quiet Book", "--year", "2021", "--format", "MP3",
             "--bitrate", "320", "--tags", "fiction,audiobook",
-            "--description", "A quiet book, read aloud.", "--yes"]
+            "--description", "A quiet book, read aloud.",
+            "--accept", "audio", "--yes"]  # the files are zeros named .mp3
 
 
 def test_create_upload_and_recovery_agree_on_a_third_site(red2, tmp_path):

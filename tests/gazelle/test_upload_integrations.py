@@ -28,6 +28,7 @@ def mp3s(tmp_path_factory):
 def world(flavour, config_file, monkeypatch):
     with gazelle_emulator(flavour, api_key=KEYS[flavour], passkey=PASSKEY) as site, \
             audnexus_emulator() as audnexus:
+        audnexus.books[HAIL_MARY]["runtimeLengthMin"] = 1  # the data: two 1-second MP3s
         config_file(f'[services.{flavour}]\nurl = "{site.url}"\n\n'
                     f'[services.audnexus]\nurl = "{audnexus.url}"\n')
         monkeypatch.setenv(f"MKTINT_{flavour.upper()}_API_KEY", KEYS[flavour])
@@ -73,7 +74,11 @@ def test_format_and_bitrate_from_data_given_with_data(world, flavour, tmp_path, 
     missing = invoke(*args)  # the data is not next to the torrent: nothing to read
     assert missing.exit_code == 2 and "--format: is required" in missing.stderr
     assert site.uploads == []
-    run = invoke(*args, "--data", data, "--bitrate", "V0 (VBR)")
+    contradicted = invoke(*args, "--data", data, "--bitrate", "V0 (VBR)")
+    assert contradicted.exit_code == 1 and "--bitrate V0 (VBR), the files are 320; fix the " \
+        "flag; or pass --accept format" in contradicted.stderr
+    assert site.uploads == []
+    run = invoke(*args, "--data", data, "--bitrate", "V0 (VBR)", "--accept", "format")
     assert run.exit_code == 0, run.stderr
     assert site.uploads[0]["format"] == "MP3" and site.uploads[0]["bitrate"] == "V0 (VBR)"
 

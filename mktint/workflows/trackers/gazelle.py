@@ -135,7 +135,7 @@ class GazelleTracker(Tracker):
     def action(self, dry_run: bool) -> str:
         url = self.service.get("url")
         if not dry_run:
-            return f"upload to {self.name} ({url}), then seed"
+            return f"upload to {self.name} ({url})"
         if self.site.flavour.server_dry_run:
             return f"dry run: {self.name} ({url}) checks the form (dryrun=1); nothing is uploaded"
         return f"dry run: checked here only ({self.name} has no dry run and is not asked)"
