@@ -606,7 +606,7 @@ def bench_ratelimit(quick: bool, repeat: int) -> dict:
 
         os.environ["XDG_STATE_HOME"] = str(home / "state")  # the limiter's window file
         os.environ["MKTINT_BENCHRED_API_KEY"] = key
-        client = GazelleClient(ServiceConfig("benchred", "gazelle", {"url": site.url}, {}), Credentials())
+        client = GazelleClient(ServiceConfig("benchred", "gazelle", {"url": site.url, "flavour": "red"}, {}), Credentials())
         for _ in range(requests):
             client.index()
         client.close()
@@ -720,11 +720,15 @@ def main() -> None:
             print(f"\n{name}: FAILED: {e}")
             continue
         section = report["sections"][name]
+        section["when"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         section["load_average_before"] = before
         section["load_average"] = load()
         show(name, section)
         print(f"  ({time.perf_counter() - started:.0f} s; load average before: "
               f"{' '.join(map(str, before))}, after: {' '.join(map(str, section['load_average']))})")
+    if args.only and RESULTS.exists():  # keep the other sections of the last run
+        previous = json.loads(RESULTS.read_text())
+        report["sections"] = {**previous.get("sections", {}), **report["sections"]}
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
 

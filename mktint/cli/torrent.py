@@ -204,7 +204,7 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
         made = engine.create(plan, specs, piece_length=piece_length, threads=threads,
                              progress=bar.advance)
     for p, t in zip(paths, made):
-        _write(p, t.data, force, t.metainfo.file_mode)
+        _write(p, t.data, force, t.file_mode)
 
     length = piece_length or engine.auto_piece_length(plan.total_size)
     data = {"name": plan.name, "total_size": plan.total_size, "piece_length": length,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from mktint.core import redact
 from mktint.core.errors import OperationFailed
@@ -116,8 +116,7 @@ class Metainfo:
     @property
     def holds_secret(self) -> bool:
         """An announce URL carries a passkey: the file is private (0600) wherever it goes."""
-        urls = [self.announce, *(u for tier in self.announce_list for u in tier)]
-        return any(url and redact.redact(url) != url for url in urls)
+        return holds_secret([self.announce, *(u for tier in self.announce_list for u in tier)])
 
     @property
     def file_mode(self) -> int | None:
@@ -234,6 +233,11 @@ class Metainfo:
             "creation_date": self.creation_date.isoformat() if self.creation_date else None,
             "files": [f.to_dict() for f in self.files],
         }
+
+
+def holds_secret(urls: Iterable[str | None]) -> bool:
+    """One of these announce URLs carries a passkey (the redactor knows it or its shape)."""
+    return any(url and redact.redact(url) != url for url in urls)
 
 
 def file_mode(data: bytes) -> int | None:
