@@ -89,11 +89,13 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
             else:
                 os.link(tmp, path)
                 os.unlink(tmp)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError) and e.filename is None:  # a failed write names no file
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
 
 

@@ -9,6 +9,7 @@ than ``limit`` requests in any ``period`` seconds.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -109,21 +110,21 @@ class RateLimiter:
             if blocked > 0:
                 return blocked, True
             window = [t for t in state.get("sent", []) if now - t < self.rate.period + _MARGIN]
-            if len(window) < self.rate.limit:
-                window.append(now)
-                state["sent"] = window
-                self._local.stamp = now
-                return None, False
             state["sent"] = window
-            # At least a millisecond: float rounding must never turn a wait into a pass.
-            return max(0.001, window[-self.rate.limit] + self.rate.period + _MARGIN - now), False
+            if len(window) >= self.rate.limit:
+                # At least a millisecond: float rounding must never turn a wait into a pass.
+                return max(0.001, window[-self.rate.limit] + self.rate.period + _MARGIN - now), False
+            window.append(now)
+        self._local.stamp = now  # counted once the window is written
+        return None, False
 
     def _locked(self):
         return _LockedState(self.path)
 
 
 class _LockedState:
-    """``with _LockedState(path) as state:`` — read, let the caller change, write back."""
+    """``with _LockedState(path) as state:`` — read, let the caller change, write back
+    (when changed)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -134,6 +135,7 @@ class _LockedState:
         raw = b""
         while chunk := os.read(self.fd, 65536):
             raw += chunk
+        self.raw = raw
         try:
             self.state = json.loads(raw) if raw else {}
         except ValueError:
@@ -142,11 +144,21 @@ class _LockedState:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            if exc_type is None:
-                data = json.dumps(self.state).encode()
-                os.lseek(self.fd, 0, os.SEEK_SET)
-                os.ftruncate(self.fd, 0)
-                os.write(self.fd, data)
+            if exc_type is None and (data := json.dumps(self.state).encode()) != self.raw:
+                self._rewrite(data)
         finally:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
+
+    def _rewrite(self, data: bytes) -> None:
+        """Write over the old bytes, then cut the rest: a window rewritten in its own space
+        needs no new disk block, so it keeps working on a full disk. A write that cannot be
+        completed puts the old bytes back (they fitted) and names the file."""
+        try:
+            if os.pwrite(self.fd, data, 0) != len(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            os.ftruncate(self.fd, len(data))
+        except OSError as e:
+            os.pwrite(self.fd, self.raw, 0)
+            os.ftruncate(self.fd, len(self.raw))
+            raise OSError(e.errno, e.strerror, str(self.path)) from None

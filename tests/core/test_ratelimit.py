@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from mktint.core.ratelimit import Rate, RateLimiter
+from mktint.core.ratelimit import Rate, RateLimiter, WaitTooLong
 from tests.support.cli import REPO
 
 
@@ -72,7 +72,7 @@ def test_concurrent_processes_share_one_budget(tmp_path):
         import json, sys, time
         sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
-        from mktint.core.ratelimit import Rate, RateLimiter
+        from mktint.core.ratelimit import Rate, RateLimiter, WaitTooLong
         readings = []
         def clock():
             readings.append(time.time())
@@ -90,3 +90,37 @@ def test_concurrent_processes_share_one_budget(tmp_path):
     assert len(stamps) == 24
     for i in range(len(stamps) - 5):
         assert stamps[i + 5] - stamps[i] >= 1.0, "six requests inside one second"
+
+
+
+def test_on_a_full_disk_a_window_keeps_counting_and_a_new_one_is_refused_by_name(tmp_path):
+    """Counting a request writes the shared window file. On a full disk an existing window
+    is rewritten in its own space and keeps working; a window that does not exist yet
+    cannot be made, so the request is refused (not sent uncounted), naming the file."""
+    import errno
+
+    from tests.support.fulldisk import full_tmpfs
+
+    with full_tmpfs(tmp_path / "state", size="1m") as state:
+        (state / "filler").unlink()
+        known = RateLimiter("known", Rate(3, 60), state_dir=state)
+        known.acquire()
+        known.finished()
+        with open(state / "filler", "wb", buffering=0) as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 4096)
+            except OSError as e:
+                assert e.errno == errno.ENOSPC
+        for _ in range(2):
+            known.acquire()
+            known.finished()
+        assert len(json.loads(known.path.read_text())["sent"]) == 3
+        with pytest.raises(WaitTooLong):
+            known.acquire(max_wait=0)
+
+        new = RateLimiter("new", Rate(3, 60), state_dir=state)
+        with pytest.raises(OSError) as refused:
+            new.acquire()
+        assert refused.value.errno == errno.ENOSPC and refused.value.filename == str(new.path)
+        new.finished()  # nothing was counted: nothing to finish
