@@ -17,34 +17,45 @@ def show_previews(out, targets: list[dict]) -> None:
 
 
 def show_preview(out, target: dict) -> None:
-    """One target: what happens there, its form with each value's source, its torrent."""
+    """One target: what happens there, then a table of its form (each value with where it
+    came from) and its torrent."""
+    from mktint.core.output import Column
     from mktint.core.units import human_size
 
     out.line(f"{target['target']}: {target['action']}")
-    rows: list[tuple[str, str]] = []
+    rows: list[dict] = []
+
+    blank = " " if out.stdout_is_tty else ""  # a table would show "" as "-", a value here
+
+    def row(field: str, value: str, source: str | None = None) -> None:
+        rows.append({"field": field or blank, "value": value,
+                     "from": _LABELS.get(source, source) or blank})
+
     for name, item in target["fields"].items():
         value, source = item["value"], item["source"]
         if value is None:
             if name in _ALWAYS:
-                rows.append((name, "(none)"))
+                row(name, "(none)")
             continue
-        label = f"  [{_LABELS.get(source, source)}]"
         if isinstance(value, list):
             value = ",".join(map(str, value))
         lines = [line for line in str(value).splitlines() if line.strip()] or [""]
-        rows.append((name, lines[0] + label))
-        rows += [("", line) for line in lines[1:DESCRIPTION_LINES]]
+        row(name, lines[0], source)
+        for line in lines[1:DESCRIPTION_LINES]:
+            row("", line)
         if len(lines) > DESCRIPTION_LINES:
-            rows.append(("", f"... ({len(lines) - DESCRIPTION_LINES} more lines)"))
+            row("", f"... ({len(lines) - DESCRIPTION_LINES} more lines)")
     torrent = target["torrent"]
-    rows.append(("torrent", f"{torrent['name']}  [{_LABELS[torrent['name_source']]}]"))
-    rows.append(("piece size", human_size(torrent["piece_size"])))
-    rows.append(("infohash", out.hash(torrent["infohash"])))
+    row("torrent", torrent["name"], torrent["name_source"])
+    row("piece size", human_size(torrent["piece_size"]))
+    row("infohash", out.hash(torrent["infohash"]))
     files = torrent["files"]
-    rows.append(("files", f"{len(files)} file{'s' if len(files) != 1 else ''}, "
-                          f"{human_size(torrent['total_size'])}"))
-    rows += [("", f"{f['path']}  ({human_size(f['size'])})") for f in files[:FILES_SHOWN]]
+    row("files", f"{len(files)} file{'s' if len(files) != 1 else ''}, "
+                 f"{human_size(torrent['total_size'])}")
+    for f in files[:FILES_SHOWN]:
+        row("", f"{f['path']}  ({human_size(f['size'])})")
     if len(files) > FILES_SHOWN:
-        rows.append(("", f"... and {len(files) - FILES_SHOWN} more"))
-    out.record(rows)
+        row("", f"... and {len(files) - FILES_SHOWN} more")
+    out.table(rows, [Column("field", "FIELD", fit="keep"), Column("value", "VALUE"),
+                     Column("from", "FROM", fit="keep")])
     out.line()

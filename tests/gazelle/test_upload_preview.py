@@ -35,9 +35,9 @@ def test_the_question_comes_after_the_preview(world, flavour, tmp_path, mp3s):  
     terminal.expect("[y/N]")
     text = " ".join(terminal.text.split())
     assert f"{flavour}: upload to {flavour} ({site.url})" in text
-    for row in ("title Andy Weir - Project Hail Mary [Audnexus]", "year 2021 [Audnexus]",
-                "format MP3 [audio files]", "tags science.fiction [flag]",
-                "torrent Andy Weir - Project Hail Mary [the .torrent file]", "piece size",
+    for row in ("title Andy Weir - Project Hail Mary Audnexus", "year 2021 Audnexus",
+                "format MP3 audio files", "tags science.fiction flag",
+                "torrent Andy Weir - Project Hail Mary the .torrent file", "piece size",
                 "infohash", "files 2 files", "01.mp3", "02.mp3"):
         assert row in text, text
     assert text.index("infohash") < text.index(f"Upload book.torrent to {flavour}")

@@ -3,6 +3,8 @@ run too), and stops before hashing when the book is in doubt (#24)."""
 
 from __future__ import annotations
 
+import re
+
 
 import pytest
 
@@ -18,14 +20,14 @@ def test_a_dry_run_previews_every_target_in_a_terminal(world, book):
     assert shown.exit_code == 0, shown.text
     text = " ".join(shown.text.split())  # the table's column widths aside
     assert f"red: dry run: red ({world.red.url}) checks the form (dryrun=1)" in text
-    for row in ("category audiobooks [default]",
-                "title Andy Weir - Project Hail Mary [Audnexus]",
-                "year 2021 [Audnexus]", "format MP3 [audio files]",
-                "bitrate Other [audio files]", "other_bitrate 64 [audio files]",
-                "tags sci.fi [flag]", "release_desc (none)",
+    for row in ("FIELD VALUE FROM", "category audiobooks default",
+                "title Andy Weir - Project Hail Mary Audnexus",
+                "year 2021 Audnexus", "format MP3 audio files",
+                "bitrate Other audio files", "other_bitrate 64 audio files",
+                "tags sci.fi flag", "release_desc (none)",
                 "description [center][img]https://m.media-amazon.com/images/I/91vS2L5YfEL.jpg"
-                "[/img][/center] [Audnexus] [size=4][b]Project Hail Mary[/b][/size]",
-                "(12 more lines)", f"torrent {book.name} [folder name]", "piece size 16.0 KiB",
+                "[/img][/center] Audnexus [size=4][b]Project Hail Mary[/b][/size]",
+                "(12 more lines)", f"torrent {book.name} folder name", "piece size 16.0 KiB",
                 "files 3 files, 16.9 KiB", "01 - Part One.mp3 (8.4 KiB)",
                 "02 - Part Two.mp3 (8.4 KiB)", "notes.txt (32 B)"):
         assert row in text, text
@@ -75,8 +77,9 @@ def test_the_json_of_a_dry_run_carries_the_preview(world, book):
 def test_piped_the_preview_is_plain_lines(world, book):
     run = invoke("publish", book, "--to", "red", "--dry-run")
     assert run.exit_code == 0, run.stderr
-    assert "title\tAndy Weir - Project Hail Mary  [Audnexus]\n" in run.stdout
-    assert "format\tMP3  [audio files]\n" in run.stdout
+    assert "title\tAndy Weir - Project Hail Mary\tAudnexus\n" in run.stdout
+    assert "format\tMP3\taudio files\n" in run.stdout
+    assert re.search(r"^infohash\t[0-9a-f]{40}\t\n", run.stdout, re.M)  # whole when piped
 
 
 # -- stop on doubt ---------------------------------------------------------------------------
