@@ -114,7 +114,7 @@ def _human(out, result: dict) -> None:
     for target in result["targets"]:
         upload, client, bundle = target["upload"], target["client"], target["bundle"]
         rows = [("target", target["name"]), ("torrent", target["torrent"]),
-                ("infohash", target["infohash"])]
+                ("infohash", out.hash(target["infohash"]))]
         if upload:
             rows.append(("upload", upload.get("url") if not upload.get("dry_run")
                          else "dry run accepted by the site" if upload.get("server_checked")
@@ -127,7 +127,7 @@ def _human(out, result: dict) -> None:
         out.record(rows)
         if client and client["stopped"]:
             out.info(f"{target['name']}: upload by hand (see {bundle['instructions']}), then "
-                     f"start seeding: mktint qbit start {target['infohash']}")
+                     f"start seeding: mktint qbit start {out.hash(target['infohash'], err=True)}")
         out.line()
     if result["dry_run"]:
         out.success("dry run: every check passed; nothing was written or uploaded")
