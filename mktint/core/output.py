@@ -237,7 +237,7 @@ class Output:
     def _err(self, message: str, style: str | None = None) -> None:
         message = safe_text(redact.redact(message))
         if self.stderr_is_tty and not self.no_color and style:
-            # Plain ANSI colour: loading rich (40–90 ms here) for one coloured line is not worth it.
+            # Plain ANSI colour: loading rich (20–90 ms here, by load) is not worth one line.
             message = f"\x1b[{ANSI[style]}m{message}\x1b[0m"
         self.stderr.write(message + "\n")
         self.stderr.flush()
