@@ -16,7 +16,7 @@ from mktint.workflows.preview import ACCEPTABLE
 
 
 @click.command(short_help="From a folder to a seeding upload, in one command.")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, readable=False, path_type=Path))
 @click.option("--to", "targets", multiple=True, required=True, metavar="TRACKER",
               shell_complete=complete_service_names(tracker_kinds()),
               help="A tracker service to publish to (red, ops, mam); repeat for several.")

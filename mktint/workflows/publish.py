@@ -22,6 +22,10 @@ The steps, in order (journal step names in brackets):
    path the folder's parent, hash check skipped for a torrent just made from this data);
    a MAM target writes the manual-upload bundle [``bundle:NAME``] and is added STOPPED
    with the tag ``mam-pending`` [``client:NAME``].
+5. **seeding** — the torrents added started are watched together until all of them seed
+   (one wait of the client's state refresh, not one a target); only then are their
+   ``client:NAME`` steps finished, so a run stopped here adds them again (``exists``) and
+   waits again.
 
 This module knows no tracker kind: it loops over tracker objects.
 
@@ -102,6 +106,7 @@ class _Publish:
         path = Path(request.path)
         if not path.exists():
             raise UsageError(f"{path} does not exist", hint="give the audiobook's folder or file")
+        _check_readable(path)
         self.source = Path(os.path.abspath(path))
         self.targets = list(dict.fromkeys(request.targets))
         if not self.targets:
@@ -119,6 +124,7 @@ class _Publish:
         self.preview: list[dict] = []
         self.torrents: dict[str, dict] = {}  # name → {"path", "infohash", "data"}
         self.results: dict[str, dict] = {name: result_row(name) for name in self.targets}
+        self.unconfirmed: dict[str, dict] = {}  # name → client result: added, not yet seeding
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -159,6 +165,7 @@ class _Publish:
                     tracker.dry_run_one(self)
             else:
                 tracker.publish_one(self)
+        self._wait_seeding()
         return {"targets": [self.results[n] for n in self.targets],
                 "journal": str(journal.path) if journal is not None else None,
                 "dry_run": self.dry_run, "preview": self.preview}
@@ -297,7 +304,8 @@ class _Publish:
     def add_to_client(self, name: str, torrent: Path, *, stopped: bool, tags: list[str],
                       skip_check: bool) -> None:
         """Add ``torrent`` to the client (journaled step ``client:NAME``), the data's
-        parent as save path; a torrent not stopped is watched until it seeds."""
+        parent as save path; a torrent not stopped is finished once it seeds
+        (:meth:`_wait_seeding`, after every target's add)."""
         step = f"client:{name}"
         if self.journal.is_done(step):
             self.results[name]["client"] = self.journal.result(step)
@@ -312,15 +320,51 @@ class _Publish:
             raise OperationFailed(f"{self.client_name} did not add {torrent.name}: {added.message}",
                                   service=self.client_name,
                                   hint=f"add it by hand: mktint qbit add {torrent}")
-        if not stopped:  # added is not seeding: wait until the client reports it complete
-            from mktint.services.qbittorrent.seeding import wait_seeding
-
-            self.ui.step(f"{self.client_name}: waiting until the {name} torrent seeds")
-            wait_seeding(qb, added.infohash, recheck_failed=added.status == "exists")
         result = {"service": self.client_name, "status": added.status, "infohash": added.infohash,
                   "save_path": str(self.source.parent), "stopped": stopped, "tags": tags}
-        self.journal.finish(step, **result)
+        if stopped:
+            self._client_done(name, result)
+        else:  # not seeding yet: finished once the client reports it complete (_wait_seeding)
+            self.unconfirmed[name] = result
+
+    def _wait_seeding(self) -> None:
+        """Wait until every torrent added started seeds, all watched at once (qBittorrent
+        refreshes states every 1.5 s: one wait for all, not one a target), then finish
+        their ``client:NAME`` steps. A rerun after a stop here adds them again (``exists``)
+        and waits again."""
+        if not self.unconfirmed:
+            return
+        from mktint.services.qbittorrent.seeding import wait_seeding
+
+        names = list(self.unconfirmed)
+        by_hash = {self.unconfirmed[n]["infohash"]: n for n in names}
+        self.ui.step(f"{self.client_name}: waiting until the {', '.join(names)} "
+                     f"torrent{'s' if len(names) > 1 else ''} seed{'' if len(names) > 1 else 's'}")
+        try:
+            wait_seeding(self.factory.service(self.client_name, "qbittorrent"), list(by_hash),
+                         recheck_failed={h for h, n in by_hash.items()
+                                         if self.unconfirmed[n]["status"] == "exists"})
+        except MktintError as e:  # named by the torrent's step (all of them for the rest)
+            name = by_hash.get(e.details.get("infohash"), names[0])
+            with self.step(f"client:{name}"):
+                raise
+        for name in names:
+            self._client_done(name, self.unconfirmed.pop(name))
+
+    def _client_done(self, name: str, result: dict) -> None:
+        self.journal.finish(f"client:{name}", **result)
         self.results[name]["client"] = result
+
+
+def _check_readable(path: Path) -> None:
+    """An unreadable folder or file fails (exit 1, the reason) before any request."""
+    try:
+        if path.is_dir():
+            os.scandir(path).close()
+        else:
+            open(path, "rb").close()
+    except OSError as e:
+        raise OperationFailed(f"cannot read {path}: {e.strerror or e}") from None
 
 
 def _jsonable(values: dict) -> dict:

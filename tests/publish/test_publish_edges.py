@@ -3,11 +3,17 @@ MAM (issue #22): the emulators and a live qbittorrent-nox, as in test_publish.py
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+
+import pytest
 
 from mktint.workflows import gazelle_upload
+from tests.publish.conftest import BOOK_NAME
 from tests.publish.test_publish import in_client, journal_files
 from tests.support.cli import invoke
+from tests.torrent.test_edges import _as_another_user, shared_dir  # noqa: F401 (a fixture)
 
 
 def _after_upload(monkeypatch, action):
@@ -90,3 +96,30 @@ def test_publish_refuses_names_clients_cannot_use_before_hashing(world, book, mo
     assert "data: 1 name(s) that torrent clients cannot use" in run.stderr
     assert "03 - Part\\tThree.mp3: holds a control character" in run.stderr
     assert hashing == [] and world.red.uploads == []
+
+
+def test_publish_of_an_unreadable_folder_exits_1_before_any_request(shared_dir):
+    """As `torrent create` (tests/torrent/test_edges.py): the reason, exit 1, not click's
+    usage error (2); and nothing asked of Audnexus, the site or the client."""
+    folder = shared_dir / BOOK_NAME  # holds an ASIN: Audnexus would be the first request
+    folder.mkdir()
+    (folder / "01.mp3").write_bytes(b"\xff" * 100)
+    os.chmod(folder, 0o700)
+    with socket.socket() as listener:  # every service's URL: any request would connect here
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        config = shared_dir / ".config" / "mktint" / "config.toml"  # HOME is shared_dir
+        config.parent.mkdir(parents=True)
+        config.write_text(f'[defaults]\nclient = "qb"\n\n[services.qb]\nkind = "qbittorrent"\n'
+                          f'url = "{url}"\n\n[services.red]\nurl = "{url}"\n\n'
+                          f'[services.audnexus]\nurl = "{url}"\n')
+        for path in (shared_dir / ".config", config.parent, config):
+            os.chmod(path, 0o755)
+        run = _as_another_user("publish", folder, "--to", "red", "--yes", cwd=shared_dir)
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    assert run.returncode == 1, run.stderr
+    assert "Permission denied" in run.stderr and BOOK_NAME in run.stderr
+    assert "Usage:" not in run.stderr and "Traceback" not in run.stderr

@@ -1,4 +1,4 @@
-"""Confirming that qBittorrent seeds a torrent it was just given: complete and uploading.
+"""Confirming that qBittorrent seeds the torrents it was just given: complete and uploading.
 
 An added torrent is checked first (``checkingResumeData``, ``checkingUP``/``checkingDL``;
 one added with skip-check goes straight to seeding) and then shows what it found. The
@@ -8,12 +8,14 @@ other state; a torrent *waiting* for its turn to be checked is not shown as chec
 as downloading (``stalledDL``, ``queuedDL``) with the progress it had, so a downloading
 state is only final once the wait is over. The state a client reports is refreshed about
 once a second, so ``missingFiles``/``error`` count once they have held for ``SETTLE``
-seconds (right after a recheck the old state is still shown).
+seconds (right after a recheck the old state is still shown; after a restart, longer).
 """
 
 from __future__ import annotations
 
-from mktint.core.errors import OperationFailed
+from typing import Collection, Sequence
+
+from mktint.core.errors import NotFound, OperationFailed
 from mktint.core.units import human_size
 from mktint.services.qbittorrent.polling import Poll
 
@@ -26,49 +28,93 @@ BASE_WAIT = 60.0
 CHECK_BYTES_PER_SECOND = 50 * 1024 * 1024
 POLL_FIRST, POLL_MAX = 0.1, 1.0
 SETTLE = 3.0
+RESTART_SETTLE = 20.0
 
 
-def wait_seeding(client, infohash: str, *, recheck_failed: bool = False,
-                 timeout: float | None = None) -> dict:
-    """The torrent's row once it is complete and seeding; OperationFailed when qBittorrent
-    reports missing files or an error, or when it is not complete by the deadline
-    (``timeout``, default ``BASE_WAIT`` plus a check of its size).
+def wait_seeding(client, infohashes: Sequence[str], *, recheck_failed: Collection[str] = (),
+                 timeout: float | None = None) -> dict[str, dict]:
+    """Each torrent's row (by infohash) once all of them are complete and seeding, watched
+    together: one torrents/info for the set each round, so torrents added one after the
+    other cost one wait, not one each. OperationFailed (``details["infohash"]`` names the
+    torrent) when qBittorrent reports missing files or an error for one, or when one is not
+    complete by the deadline (``timeout``, default ``BASE_WAIT`` plus a check of their
+    total size: qBittorrent checks torrents one at a time).
 
-    ``recheck_failed``: a torrent that was already in the client and shows missing files
-    or an error is started again first, which makes qBittorrent look at the files again
-    (the data may have been put back since).
+    ``recheck_failed``: the torrents that were already in the client; one of them showing
+    missing files or an error is started again first, which makes qBittorrent look at the
+    files again (the data may have been put back since).
     """
     import time
 
-    row = client.torrent(infohash)
-    if recheck_failed and row["state"] in FAILED:
+    rows = _rows(client, infohashes)
+    restarted = [h for h in infohashes if h in recheck_failed and rows[h]["state"] in FAILED]
+    if restarted:
         # Starting it is the recheck: qBittorrent clears the error and, for missing files,
-        # reloads the torrent, which checks the files again (TorrentImpl::resume). A forced
+        # reloads the torrent, which checks the files again (TorrentImpl::start). A forced
         # recheck on top races with that reload and can stay in checkingUP (seen on 4.5.2).
-        client.start([infohash])
+        client.start(restarted)
     if timeout is None:
-        timeout = BASE_WAIT + (row.get("size") or 0) / CHECK_BYTES_PER_SECOND
+        total = sum(row.get("size") or 0 for row in rows.values())
+        timeout = BASE_WAIT + total / CHECK_BYTES_PER_SECOND
     poll = Poll(timeout, POLL_FIRST, POLL_MAX)
-    failing_since = None
+    failing_since: dict[str, float] = {}
+    # The state a restarted torrent shows is the old one until qBittorrent next refreshes
+    # it (TorrentImpl::start clears the missing files and reloads; m_state changes only in
+    # updateState, src/base/bittorrent/torrentimpl.cpp), which a loaded machine can delay
+    # past SETTLE: its failed state counts after RESTART_SETTLE, or SETTLE once it has
+    # been seen in another state.
+    unconfirmed = set(restarted)
     while True:
-        state, progress = row["state"], row.get("progress") or 0.0
-        if state in SEEDING and progress >= 1:
-            return row
-        where = row.get("save_path") or "its save path"
         now = time.monotonic()
-        failing_since = (failing_since or now) if state in FAILED else None
-        if failing_since is not None and now - failing_since >= SETTLE:
-            raise OperationFailed(
-                f"{client.name}: {row['name']}: {FAILED[state]} (state {state}, "
-                f"{progress:.1%} complete)", service=client.name,
-                hint=f"check that the data is in {where} under the names the torrent lists "
-                     f"(mktint torrent verify)")
+        waiting = []
+        for infohash in infohashes:
+            row = rows[infohash]
+            state, progress = row["state"], row.get("progress") or 0.0
+            if state in SEEDING and progress >= 1:
+                continue
+            if state in FAILED:
+                settle = RESTART_SETTLE if infohash in unconfirmed else SETTLE
+                if now - failing_since.setdefault(infohash, now) >= settle:
+                    raise _failed(client, infohash, row)
+            else:
+                failing_since.pop(infohash, None)
+                unconfirmed.discard(infohash)
+            waiting.append(infohash)
+        if not waiting:
+            return rows
         if poll.expired:
-            raise OperationFailed(
-                f"{client.name}: {row['name']} is not seeding after {timeout:.0f} s: state "
-                f"{state}, {progress:.1%} of {human_size(row.get('size') or 0)} complete",
-                service=client.name,
-                hint=f"compare the data in {where} with the torrent (mktint torrent verify); "
-                     f"follow it with: mktint qbit list")
+            raise _late(client, waiting[0], rows[waiting[0]], timeout)
         poll.pause()
-        row = client.torrent(infohash)
+        rows.update(_rows(client, waiting))
+
+
+def _rows(client, infohashes: Sequence[str]) -> dict[str, dict]:
+    found = {(row.get("hash") or "").lower(): row for row in client.torrents(hashes=infohashes)}
+    for infohash in infohashes:
+        if infohash.lower() not in found:
+            raise NotFound(f"{client.name}: no torrent {infohash}", service=client.name,
+                           details={"infohash": infohash})
+    return {infohash: found[infohash.lower()] for infohash in infohashes}
+
+
+def _where(row: dict) -> str:
+    return row.get("save_path") or "its save path"
+
+
+def _failed(client, infohash: str, row: dict) -> OperationFailed:
+    state, progress = row["state"], row.get("progress") or 0.0
+    return OperationFailed(
+        f"{client.name}: {row['name']}: {FAILED[state]} (state {state}, "
+        f"{progress:.1%} complete)", service=client.name, details={"infohash": infohash},
+        hint=f"check that the data is in {_where(row)} under the names the torrent lists "
+             f"(mktint torrent verify)")
+
+
+def _late(client, infohash: str, row: dict, timeout: float) -> OperationFailed:
+    state, progress = row["state"], row.get("progress") or 0.0
+    return OperationFailed(
+        f"{client.name}: {row['name']} is not seeding after {timeout:.0f} s: state "
+        f"{state}, {progress:.1%} of {human_size(row.get('size') or 0)} complete",
+        service=client.name, details={"infohash": infohash},
+        hint=f"compare the data in {_where(row)} with the torrent (mktint torrent verify); "
+             f"follow it with: mktint qbit list")

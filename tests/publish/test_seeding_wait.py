@@ -1,0 +1,152 @@
+"""`mktint publish` confirms seeding for every target at once (issue #23 goal 4): the
+torrents are all added, then watched together (one torrents/info for the set each round),
+so two targets cost one wait of qBittorrent's state refresh, not two. The emulators and a
+live qbittorrent-nox, as in test_publish.py; the restart race with a scripted client."""
+
+from __future__ import annotations
+
+import pytest
+
+from mktint.core.errors import TemporaryError
+from mktint.services.qbittorrent import seeding
+from mktint.services.qbittorrent.client import QBittorrentClient
+from tests.publish.test_publish import in_client, journal_files
+from tests.support.cli import invoke
+
+OPS_KEY = "ops-key-0123456789abcdef"
+
+
+@pytest.fixture
+def two_sites(world, monkeypatch):
+    """RED (the world's) and an OPS emulator, both configured."""
+    from tests.emulators.gazelle import gazelle_emulator
+
+    with gazelle_emulator("ops", api_key=OPS_KEY) as ops:
+        with world.config.open("a") as f:
+            f.write(f'\n[services.ops]\nurl = "{ops.url}"\n')
+        monkeypatch.setenv("MKTINT_OPS_API_KEY", OPS_KEY)
+        yield world, ops
+
+
+def record_client(monkeypatch) -> list[tuple]:
+    """What the client is asked, in order: ("add",) per add, ("info", hashes) per
+    torrents/info asked outside an add (the add looks its own torrent up)."""
+    events: list[tuple] = []
+    inside_add = []
+    real_add, real_torrents = QBittorrentClient.add, QBittorrentClient.torrents
+
+    def add(self, *args, **kwargs):
+        events.append(("add",))
+        inside_add.append(1)
+        try:
+            return real_add(self, *args, **kwargs)
+        finally:
+            inside_add.pop()
+
+    def torrents(self, *args, **kwargs):
+        if not inside_add:
+            events.append(("info", frozenset(kwargs.get("hashes") or ())))
+        return real_torrents(self, *args, **kwargs)
+
+    monkeypatch.setattr(QBittorrentClient, "add", add)
+    monkeypatch.setattr(QBittorrentClient, "torrents", torrents)
+    return events
+
+
+def test_two_targets_are_added_then_polled_together(two_sites, book, monkeypatch):
+    world, ops = two_sites
+    events = record_client(monkeypatch)
+    run = invoke("publish", book, "--to", "red", "--to", "ops", "--yes", "--json")
+    assert run.exit_code == 0, run.stderr
+    red, opsed = run.json()["targets"]
+    both = frozenset({red["infohash"], opsed["infohash"]})
+    assert len(both) == 2
+    # both adds first, then every round of the wait asks for both torrents at once
+    assert events[:2] == [("add",), ("add",)], events
+    rounds = events[2:]
+    assert rounds and all(event == ("info", both) for event in rounds), events
+    assert "waiting until the red, ops torrents seed" in run.stderr
+    for target in (red, opsed):
+        assert target["client"]["status"] == "added"
+        [row] = in_client(world, target["infohash"])
+        assert row["state"] in seeding.SEEDING
+
+
+def test_a_stop_between_the_adds_and_the_wait_resumes_both(two_sites, book, monkeypatch):
+    world, ops = two_sites
+
+    def client_gone(*args, **kwargs):
+        raise TemporaryError("qb: connection refused", service="qb")
+
+    real = seeding.wait_seeding
+    monkeypatch.setattr(seeding, "wait_seeding", client_gone)
+    run = invoke("publish", book, "--to", "red", "--to", "ops", "--yes")
+    assert run.exit_code == 7, run.stderr
+    assert "publish stopped at step client:red" in run.stderr
+    assert journal_files()
+
+    monkeypatch.setattr(seeding, "wait_seeding", real)
+    again = invoke("publish", book, "--to", "red", "--to", "ops", "--yes", "--json")
+    assert again.exit_code == 0, again.stderr
+    red, opsed = again.json()["targets"]
+    assert len(world.red.uploads) == 1 and len(ops.uploads) == 1  # never a second upload
+    assert red["client"]["status"] == opsed["client"]["status"] == "exists"
+    for target in (red, opsed):
+        [row] = in_client(world, target["infohash"])
+        assert row["progress"] == 1 and row["state"] in seeding.SEEDING
+
+
+class ScriptedClient:
+    """torrents/info answers from a script of states per torrent (one per round; the last
+    one repeats); ``start`` is recorded."""
+
+    name = "qb"
+
+    def __init__(self, script: dict[str, list[str]]):
+        self.script = script
+        self.rounds: list[tuple[str, ...]] = []
+        self.started: list[str] = []
+
+    def torrents(self, hashes):
+        self.rounds.append(tuple(hashes))
+        rows = []
+        for h in hashes:
+            states = self.script[h]
+            state = states.pop(0) if len(states) > 1 else states[0]
+            rows.append({"hash": h, "name": "Book", "state": state, "size": 1000,
+                         "progress": 1.0 if state in seeding.SEEDING else 0.0,
+                         "save_path": "/data"})
+        return rows
+
+    def start(self, hashes):
+        self.started += hashes
+
+
+def test_a_restarted_torrent_still_shown_missing_is_given_time(monkeypatch):
+    """After the start that rechecks a torrent in missingFiles, qBittorrent shows the old
+    state until its next refresh (late on a loaded machine): that is not the verdict."""
+    monkeypatch.setattr(seeding, "SETTLE", 0.0)  # a refresh later than SETTLE, without waiting
+    old, new = "a" * 40, "b" * 40
+    client = ScriptedClient({old: ["missingFiles", "missingFiles", "missingFiles", "stalledUP"],
+                             new: ["checkingResumeData", "stalledUP"]})
+    rows = seeding.wait_seeding(client, [old, new], recheck_failed={old})
+    assert client.started == [old]
+    assert rows[old]["state"] == rows[new]["state"] == "stalledUP"
+    assert client.rounds[0] == (old, new)
+
+
+def test_missing_files_fail_once_settled_and_name_the_torrent(monkeypatch):
+    monkeypatch.setattr(seeding, "SETTLE", 0.0)
+    monkeypatch.setattr(seeding, "RESTART_SETTLE", 0.0)
+    fine, gone = "a" * 40, "b" * 40
+    client = ScriptedClient({fine: ["stalledUP"], gone: ["missingFiles"]})
+    with pytest.raises(seeding.OperationFailed) as failed:
+        seeding.wait_seeding(client, [fine, gone])
+    assert "qb: Book: qBittorrent cannot find the files (state missingFiles" in failed.value.message
+    assert failed.value.details["infohash"] == gone and client.started == []
+    # a restarted one that is seen checking and then missing again fails after SETTLE
+    client = ScriptedClient({gone: ["missingFiles", "checkingUP", "missingFiles"]})
+    monkeypatch.setattr(seeding, "RESTART_SETTLE", 3600.0)
+    with pytest.raises(seeding.OperationFailed):
+        seeding.wait_seeding(client, [gone], recheck_failed={gone})
+    assert client.started == [gone]
