@@ -164,11 +164,15 @@ def _short(name, limit: int = 80) -> str:
 
 
 def report(state, error: dict, message: str, hint: str | None) -> None:
-    message = _LONG_WORD.sub(lambda m: _short(m.group()), message)
     if state.output.json:
-        _json_error(state, {**error, "message": _LONG_WORD.sub(lambda m: _short(m.group()),
-                                                                error["message"])})
-    state.output.error(message, hint)
+        _json_error(state, {**error, "message": _one_line(error["message"])})
+    state.output.error(_one_line(message), hint)
+
+
+def _one_line(message: str) -> str:
+    """Over-long words cut to their ends — after redaction, which replaces whole secrets
+    only: a secret cut first would show its pieces."""
+    return _LONG_WORD.sub(lambda m: _short(m.group()), redact.redact(message))
 
 
 _LONG_WORD = re.compile(r"[^\s:,;]{120,}")  # an over-long argument echoed back: one clear line

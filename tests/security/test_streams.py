@@ -127,3 +127,27 @@ def test_escape_sequences_in_a_torrent_name_are_not_sent_to_the_terminal(tmp_pat
             assert raw not in run.stdout + run.stderr, args
     assert "Book\\x1b]0;owned\\x07" in run_subprocess("torrent", "info", path).stdout
     assert run.json()["name"] == evil  # JSON escapes them and keeps the value exact
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_long_word_holding_a_secret_is_redacted_before_it_is_shortened(as_json, capsys):
+    """Long words are cut to their ends in messages; cutting first left pieces of a secret
+    that the redactor, which replaces whole secrets, no longer recognised."""
+    import io
+    from types import SimpleNamespace
+
+    from mktint.cli.errors import report
+    from mktint.core import redact
+    from mktint.core.output import Output
+
+    passkey = "0123456789abcdef0123456789abcdef"
+    redact.register(passkey)
+    url = f"https://flacsfor.me/{passkey}/announce?" + "x" * 150
+    stderr = io.StringIO()
+    output = Output(stderr=stderr)
+    output.json = as_json
+    report(SimpleNamespace(output=output), {"code": "failed", "message": f"bad {url}", "service": None},
+           f"bad {url}", None)
+    shown = stderr.getvalue() + capsys.readouterr().err
+    assert "characters)" in shown  # the long word was shortened ...
+    assert not any(passkey[i:i + 8] in shown for i in range(len(passkey) - 7)), shown  # ... after redaction
