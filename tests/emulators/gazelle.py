@@ -374,7 +374,7 @@ class Handler(QuietHandler):
 
     def action_torrent(self, query, body) -> None:
         if "id" in query and "hash" in query:
-            return self.fail(400, "bad parameters")  # both sources refuse id and hash together
+            return self.fail(400, "bad parameters")  # id and hash together: OPSnet/Gazelle sections/ajax/torrent.php
         if "hash" in query:
             # Gazelle stores hashes upper case and compares them as given.
             torrent = self.site.find_hash(query["hash"])

@@ -123,6 +123,9 @@ class MamHandler(QuietHandler):
 
     def json_load(self, session: str) -> None:
         if session == "stale" or (session == "unknown" and self.server.reject == "403"):
+            # ASSUMED status and body: the sources say only that a rotated-away cookie no
+            # longer works and that any answer other than 200 means the session is gone
+            # (Prowlarr's MyAnonamouse.cs); mktint must treat every such answer as auth.
             return self.send_body(403, json.dumps({"error": "Forbidden"}))
         if session == "unknown" and self.server.reject == "html":
             return self.send_body(200, "<!DOCTYPE html><html><head><title>Login</title></head>"
