@@ -69,9 +69,12 @@ def _check_json(ctx: click.Context, _param, value: bool) -> bool:
 def inherit_global_options(command: click.Command) -> click.Command:
     """Give ``command`` and everything under it hidden copies of the global options.
 
-    An option the command already has (health's own ``-q``) is kept as it is.
+    An option the command already has (health's own ``-q``) is kept as it is. A command
+    reached twice (``red`` and ``ops`` share theirs) is given them once.
     """
     note = f"\b\nGlobal options work here too: {GLOBAL_FLAGS} (see mktint --help)."
+    if command.epilog and note in command.epilog:
+        return command
     command.epilog = f"{command.epilog}\n\n{note}" if command.epilog else note
     taken = {opt for param in command.params for opt in param.opts + param.secondary_opts}
     json_callback = _set_json if isinstance(command, click.Group) else _check_json

@@ -82,3 +82,12 @@ def test_completion_reads_a_config_given_after_the_subcommand(tmp_path):
     config.write_text('[services.seedbox]\nkind = "qbittorrent"\n')
     out = complete(f"mktint auth login --config {config} ").stdout
     assert "plain,seedbox" in out
+
+
+def test_commands_shared_by_red_and_ops_carry_the_global_note_once():
+    """`ops` reuses `red`'s command objects: loading both must not repeat the note."""
+    first = invoke("red", "whoami", "--help")
+    invoke("ops", "whoami", "--help")
+    again = invoke("red", "whoami", "--help")
+    assert first.exit_code == again.exit_code == 0
+    assert again.stdout.count("Global options work here too") == 1
