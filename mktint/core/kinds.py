@@ -108,7 +108,7 @@ BUILTIN_SERVICES: dict[str, dict[str, Any]] = {
     "qbittorrent": {"kind": "qbittorrent", "url": "http://127.0.0.1:8080"},
     **{name: {"kind": "gazelle", "url": f.url, "flavour": name, "announce": f.announce}
        for name, f in FLAVOURS.items()},
-    "mam": {"kind": "mam", "url": "https://www.myanonamouse.net", "source": "MAM"},
+    "mam": {"kind": "mam", "url": "https://www.myanonamouse.net"},
     "audnexus": {"kind": "audnexus", "url": "https://api.audnex.us", "region": "us"},
 }
 

@@ -259,16 +259,6 @@ class GazelleClient(ServiceClient):
             return f"{self.base_url}torrents.php?id={group_id}&torrentid={torrent_id}"
         return f"{self.base_url}torrents.php?torrentid={torrent_id}"
 
-    def announce_url(self) -> str | None:
-        """The configured announce URL with the stored passkey filled in (None if unknown)."""
-        template = self.config.get("announce")
-        if not template:
-            return None
-        if "{passkey}" not in template:
-            return template
-        passkey = self.secret("PASSKEY")
-        return template.format(passkey=passkey) if passkey else None
-
     # -- the envelope ----------------------------------------------------------------------
 
     def call(self, action: str, *, method: str = "GET", params: dict | None = None,

@@ -81,9 +81,6 @@ def raise_problems(problems: list[Problem], *, cannot: str, note: str = "",
 class Tracker:
     """One tracker service. Subclasses implement a kind (see the module doc)."""
 
-    #: the source flag when the service sets none (None: the upper-cased service name)
-    default_source: str | None = None
-
     def __init__(self, factory, service):
         self.factory = factory
         self.service = service  # its ServiceConfig
@@ -93,7 +90,8 @@ class Tracker:
 
     @property
     def source(self) -> str:
-        return self.service.get("source") or self.default_source or self.name.upper()
+        """The service's ``source`` (its kind's or flavour's default), else its name upper-cased."""
+        return self.service.get("source") or self.name.upper()
 
     def spec(self) -> "TorrentSpec":
         """The spec of a torrent for this tracker (may fetch and store a passkey)."""

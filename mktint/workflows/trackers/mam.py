@@ -13,7 +13,6 @@ PENDING_TAG = "mam-pending"
 
 
 class MamTracker(Tracker):
-    default_source = "MAM"
 
     def prepare(self, run, book: dict) -> dict:
         # The description of the bundle: the flag wins over Audnexus.
