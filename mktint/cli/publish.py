@@ -10,9 +10,9 @@ import click
 from mktint.cli.options import complete_service_names, json_option, pass_state
 from mktint.cli.render import snake_keys
 from mktint.cli.state import AppState
-from mktint.cli.upload_options import given_fields, pop_options, upload_metadata_options
+from mktint.cli.upload_options import (accept_option, exclude_refused_option, given_fields, pop_options,
+                                       upload_metadata_options)
 from mktint.core.kinds import tracker_kinds
-from mktint.workflows.preview import ACCEPTABLE
 
 
 @click.command(short_help="From a folder to a seeding upload, in one command.")
@@ -29,15 +29,8 @@ from mktint.workflows.preview import ACCEPTABLE
 @click.option("--dry-run", is_flag=True,
               help="Every check, and a dry-run upload where the site has one (RED; OPS is not "
                    "asked); writes and uploads nothing.")
-@click.option("--exclude-refused", is_flag=True,
-              help="Leave out the files a target site refuses (e.g. .opus, .webp) instead of "
-                   "stopping before hashing.")
-@click.option("--accept", "accept", multiple=True, metavar="FIELD",
-              type=click.Choice(ACCEPTABLE),
-              help="Publish although the book is in doubt on FIELD (repeat for several): "
-                   "title, author, year (the sources disagree), runtime (the audio and "
-                   "Audnexus apart by more than 3 min or 2 %), audio (files cannot be read), "
-                   "format (--format/--bitrate and the files disagree).")
+@exclude_refused_option
+@accept_option
 @click.option("-y", "--yes", is_flag=True, help="Publish without asking for confirmation.")
 @json_option
 @pass_state

@@ -14,8 +14,7 @@ import click
 
 from mktint.cli.options import complete_service_names, json_option, pass_state, service_option
 from mktint.cli.render import snake_keys
-from mktint.cli.upload_options import upload_metadata_options
-from mktint.workflows.preview import ACCEPTABLE
+from mktint.cli.upload_options import accept_option, upload_metadata_options
 from mktint.cli.state import AppState
 
 SERVICE_KEY = "mktint.gazelle_service"  # ctx.meta: the service the group picked
@@ -334,9 +333,7 @@ def _book(state: AppState, options: dict):
 @click.option("--dry-run", is_flag=True,
               help="Check everything and upload nothing (the site validates with dryrun=1 "
                    "where it has a dry run; OPS has none and is not asked).")
-@click.option("--accept", "accept", multiple=True, metavar="FIELD", type=click.Choice(ACCEPTABLE),
-              help="Upload although the data is in doubt on FIELD (repeat for several); see "
-                   "`mktint publish --help`.")
+@accept_option
 @click.option("-y", "--yes", is_flag=True, help="Upload without asking for confirmation.")
 @gazelle_service
 @json_option

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mktint.cli.options import complete_service_names, json_option, pass_state
+from mktint.cli.upload_options import exclude_refused_option
 from mktint.core.kinds import tracker_kinds
 
 TRACKERS = tracker_kinds()
@@ -146,9 +147,7 @@ Examples:
 @click.option("--target", "targets", metavar="NAME", multiple=True,
               shell_complete=complete_service_names(TRACKERS),
               help="Tracker service (red, ops, mam…) to make a torrent for; repeatable.")
-@click.option("--exclude-refused", is_flag=True,
-              help="Leave out the files a --target site refuses (e.g. .opus, .webp) instead "
-                   "of stopping before hashing.")
+@exclude_refused_option
 @click.option("--threads", type=click.IntRange(1, 256), metavar="N",
               help="At most N hashing threads (default: CPU cores).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")

@@ -1,4 +1,5 @@
-"""The upload-metadata options shared by `mktint red upload` and `mktint publish`.
+"""The upload options shared by `mktint red upload`, `mktint publish` (and, for the refused
+files, `mktint torrent create --target`).
 
 ``upload_metadata_options`` adds the flags; ``given_fields(options)`` turns the values the
 user actually gave into a dict of :class:`~mktint.workflows.gazelle_upload.UploadFields`
@@ -12,7 +13,20 @@ from pathlib import Path
 
 import click
 
+from mktint.workflows.preview import ACCEPTABLE
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+accept_option = click.option(
+    "--accept", "accept", multiple=True, metavar="FIELD", type=click.Choice(ACCEPTABLE),
+    help="Go on although the book is in doubt on FIELD (repeat for several): title, author, "
+         "year (the sources disagree), runtime (the audio and Audnexus apart by more than "
+         "3 min or 2 %), audio (files cannot be read), format (--format/--bitrate and the "
+         "files disagree).")
+exclude_refused_option = click.option(
+    "--exclude-refused", is_flag=True,
+    help="Leave out the files a target site refuses (e.g. .opus, .webp) instead of stopping "
+         "before hashing.")
 
 OPTIONS = [
     click.option("--title", help='Group title, by convention "Author - Title".'),
