@@ -61,6 +61,16 @@ class MissingCredential(ConfigError):
     code = "missing_credential"
 
 
+class NotSent(MktintError):
+    """Base of the errors raised before any byte of the request reached the service
+    (nothing listening, unknown host, connect timeout, TLS handshake failed): the service
+    has seen none of it, e.g. not the password of a login."""
+
+
+class TlsFailed(NotSent, ConfigError):
+    """The TLS handshake failed: a wrong scheme or an untrusted certificate."""
+
+
 class AuthError(MktintError):
     code = "auth"
     exit_code = EXIT_AUTH
@@ -81,6 +91,10 @@ class TemporaryError(MktintError):
 
     code = "unavailable"
     exit_code = EXIT_TEMPORARY
+
+
+class Unreachable(NotSent, TemporaryError):
+    """Nothing answered the connection: refused, unknown host or connect timeout."""
 
 
 class Timeout(TemporaryError):

@@ -20,7 +20,10 @@ marks ``retry_safe=True`` are retried on a reset connection, a connect timeout, 
 and 429 (waiting ``Retry-After``), with exponential backoff and jitter, at most
 ``MAX_ATTEMPTS`` times and within the deadline. A refused connection or an unknown host
 fails at once (nothing is listening; waiting will not change that), and neither uses a
-rate-limit slot. A read timeout is not retried: the server has the request and is busy.
+rate-limit slot. A failed TLS handshake (a wrong scheme, an untrusted certificate) is a
+configuration error: never retried. When no attempt reached the service, the error says so
+(:class:`~mktint.core.errors.NotSent`): a login's caller then knows the password was not
+seen. A read timeout is not retried: the server has the request and is busy.
 Anything else — an upload, a login — is sent once.
 
 Credentials (``auth_headers()``, cookies, an ``Authorization`` or ``Cookie`` header) are
@@ -41,7 +44,8 @@ import requests
 
 from mktint import PROJECT_URL, __version__
 from mktint.core import deadline as deadlines, redact
-from mktint.core.errors import ProtocolError, RateLimited, TemporaryError, Timeout
+from mktint.core.errors import (ProtocolError, RateLimited, TemporaryError, Timeout, TlsFailed,
+                                 Unreachable)
 from mktint.core.ratelimit import Rate, RateLimiter, WaitTooLong
 
 USER_AGENT = f"mktint/{__version__} (+{PROJECT_URL})"
@@ -56,6 +60,7 @@ MAX_REDIRECTS = 5
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+NOT_SENT = frozenset({"refused", "connect_timeout", "tls"})  # failures before any byte of a request
 
 trace = logging.getLogger("mktint.http")
 notices = logging.getLogger("mktint.notice")
@@ -134,6 +139,7 @@ class HttpClient:
             all_headers.update(self.auth_headers())
         ends: float | None = None  # the deadline, set when the first attempt may be sent
         attempt = 0
+        reached = False  # whether any attempt reached the service
         while True:
             attempt += 1
             try:
@@ -147,6 +153,14 @@ class HttpClient:
                         timeout=timeout or self.timeout)
             except requests.RequestException as e:
                 failure = _classify(e)
+                reached = reached or failure not in NOT_SENT or getattr(e, "after_redirect", False)
+                if failure == "tls":
+                    raise TlsFailed(
+                        f"{self.service}: the TLS connection to {self._public_url(url)} failed: "
+                        f"{_reason(e)}", service=self.service,
+                        hint="check the URL's scheme (http or https) and the server's certificate; "
+                             f"for a self-signed one set `verify_tls` in [services.{self.service}] "
+                             "to its CA bundle path") from None
                 if ends is not None and time.monotonic() >= ends:
                     raise self._timeout_error(url, deadline=True) from None
                 if failure == "timeout":  # the server accepted the request and did not answer
@@ -167,12 +181,13 @@ class HttpClient:
                         f"{self._public_url(url)}", service=self.service,
                         hint="the service may be restarting or overloaded; try again later"
                     ) from None
-                raise TemporaryError(
+                raise (TemporaryError if reached else Unreachable)(
                     f"cannot reach {self.service} at {self._public_url(url)}: {_reason(e)}",
                     service=self.service,
                     hint="check that the service is running and the URL in the config is right",
                 ) from None
 
+            reached = True
             if response.status_code not in RETRY_STATUSES:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -242,8 +257,12 @@ class HttpClient:
             if hop:
                 self._acquire(deadlines.left())
             # The first hop adds ``params``; a Location already carries its whole query.
-            response = self._send_once(method, url, params=params if hop == 0 else None,
-                                       headers=headers, **kwargs)
+            try:
+                response = self._send_once(method, url, params=params if hop == 0 else None,
+                                           headers=headers, **kwargs)
+            except requests.RequestException as e:
+                e.after_redirect = hop > 0  # an earlier hop reached the service
+                raise
             if not (follow and response.is_redirect):
                 return response
             location = urljoin(response.url, response.headers["Location"])
@@ -297,7 +316,7 @@ class HttpClient:
                                          stream=True)
             self._read_body(response)
         except requests.RequestException as e:
-            reached = _classify(e) not in ("refused", "connect_timeout")
+            reached = _classify(e) not in NOT_SENT
             raise
         finally:
             if self.limiter:
@@ -391,9 +410,12 @@ def _causes(error: BaseException):
 
 
 def _classify(error: Exception) -> str:
-    """refused (nothing listening, unknown host), connect_timeout, reset, timeout or other."""
+    """tls (the handshake failed), refused (nothing listening, unknown host),
+    connect_timeout, reset, timeout or other."""
     import urllib3.exceptions as u3
 
+    if isinstance(error, requests.exceptions.SSLError):  # a ConnectionError: before "reset"
+        return "tls"
     if isinstance(error, requests.ConnectTimeout):
         return "connect_timeout"
     if isinstance(error, requests.ReadTimeout):
@@ -420,7 +442,7 @@ def _reason(error: Exception) -> str:
     text = str(error)
     for marker in ("Connection refused", "Name or service not known", "timed out",
                    "Connection reset", "Remote end closed", "Temporary failure in name resolution",
-                   "No route to host", "certificate verify failed"):
+                   "No route to host", "certificate verify failed", "wrong version number"):
         if marker in text:
             return marker.lower()
     if "IncompleteRead" in text:

@@ -3,10 +3,8 @@ repeated in a redirect's query, and a password written into a URL never shown.""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import ssl
-import subprocess
 from http.server import ThreadingHTTPServer
 
 import pytest
@@ -15,21 +13,9 @@ from mktint.core.errors import ProtocolError
 from mktint.core.http import HttpClient
 from tests.support.cli import run_subprocess
 from tests.support.httpserver import QuietHandler, free_port, serve
+from tests.support.tls import certificate  # noqa: F401  (fixture)
 
 API_KEY = "api-key-never-in-clear-0123"
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1: (cert path, key path)."""
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
 
 
 class TlsOrPlain(ThreadingHTTPServer):
