@@ -12,7 +12,11 @@ Rules (REFERENCE.md §1):
   ``<state>/qbittorrent/<service>.login.lock`` around check → record → send → result):
   a run that waited first takes the session the other one cached, or sees its rejection
   and sends nothing. The attempt is recorded *before* it is sent; if it cannot be
-  recorded (a full or read-only disk) nothing is sent (issue 21).
+  recorded (a full or read-only disk) nothing is sent (issue 21). The record is dropped
+  only when the answer says the password was accepted or not checked, or the POST
+  provably never reached the server (refused, connect timeout, TLS failure); a lost
+  answer (a dropped connection, a read timeout, Ctrl-C) keeps it, and the next run
+  refuses to send that password blind (`mktint auth login --force` is the way past).
 - A 401 is the Host-header/CSRF check (it runs before anything else), never an expired
   session: no re-login. On auth/login a 401 is a rejected password only from 5.2 — and
   only if an unauthenticated ``app/webapiVersion`` is then answered 403 (needs login),
@@ -37,7 +41,8 @@ from typing import Iterator
 import requests
 
 from mktint.core import locks, paths, redact
-from mktint.core.errors import AuthError, NotFound, OperationFailed, ProtocolError, TemporaryError
+from mktint.core.errors import (AuthError, NotFound, NotSent, OperationFailed, ProtocolError,
+                                 TemporaryError)
 from mktint.core.service import ServiceClient
 from mktint.services.qbittorrent import vocab
 
@@ -242,21 +247,19 @@ class QBittorrentSession(ServiceClient):
                 return
             self._refuse_if_failed_before(password)
             self._record_attempt(password)
-            try:
-                self._send_login(password)
-            except _Rejected:
-                raise  # the record stays: this password is not sent again
-            except BaseException:
-                self._forget_failure()  # no answer about the password: the record blocks nothing
-                raise
+            self._send_login(password)
 
     def _send_login(self, password: str) -> None:
         """Send auth/login: logged in, or _Rejected (the password), or another error (an
         answer that says nothing about the password)."""
         self.session.cookies.clear()
-        response = self.request("POST", API + "auth/login",
-                                data={"username": self.username, "password": password},
-                                authenticate=False, retry_safe=False)
+        try:
+            response = self.request("POST", API + "auth/login",
+                                    data={"username": self.username, "password": password},
+                                    authenticate=False, retry_safe=False)
+        except NotSent:
+            self._forget_failure()  # the server saw nothing: the password was not counted
+            raise
         body = response.text.strip()
         if response.status_code == 204 or (response.status_code == 200 and body == "Ok."):
             self._logged_in = True
@@ -264,6 +267,7 @@ class QBittorrentSession(ServiceClient):
             self._save_cookies()
             return
         if response.status_code == 401 and self._host_rejected():
+            self._forget_failure()  # the Host/CSRF check runs before the password is read
             raise AuthError(f"{self.name}: " + HOST_REJECTED.format(endpoint="auth/login"),
                             service=self.name, hint=CSRF_HINT)
         if response.status_code == 401 or (response.status_code == 200 and body == "Fails."):
@@ -274,11 +278,17 @@ class QBittorrentSession(ServiceClient):
                                  f"password with `mktint auth login {self.name}`; "
                                  "5 failed logins get the IP banned for an hour")
         if response.status_code == 403:
+            # A banned IP is refused before the password is read
+            # (src/webui/api/authcontroller.cpp loginAction, isBanned()).
+            self._forget_failure()
             raise AuthError(f"{self.name}: this IP is banned by qBittorrent after too many failed logins",
                             service=self.name, hint=BAN_HINT)
         if response.status_code >= 500:  # a proxy in front of a restarting server, say
             raise TemporaryError(f"{self.name}: qBittorrent answered HTTP {response.status_code} "
-                                 "to auth/login", service=self.name, hint="try again later")
+                                 "to auth/login", service=self.name,
+                                 hint="the login's result is unknown, so later runs will not send "
+                                      "this password again; when qBittorrent is back, run "
+                                      f"`mktint auth login {self.name} --force`")
         raise self._unexpected(response, "auth/login")
 
     def _host_rejected(self) -> bool:
