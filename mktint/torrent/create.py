@@ -31,11 +31,10 @@ from typing import Callable, Sequence
 
 from mktint import __version__
 from mktint.core.errors import OperationFailed, UsageError
-from mktint.core.paths import PRIVATE
 from mktint.torrent import bencode
 from mktint.torrent.hashing import Source, hash_pieces, show_name
 from mktint.torrent.metainfo import (MAX_PIECE_LENGTH, MIN_PIECE_LENGTH, Metainfo, announce_fields,
-                                     holds_secret)
+                                     announce_mode)
 from mktint.torrent.rules import name_problem
 
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
@@ -93,10 +92,9 @@ class CreatedTorrent:
 
     @property
     def file_mode(self) -> int | None:
-        """``Metainfo.file_mode`` from the URLs it was made with: parsing ``data`` again
-        would cost more than the hashing for a torrent of 20,000 small files."""
-        urls = (url for tier in self.spec.announce for url in tier)
-        return PRIVATE if holds_secret(urls) else None
+        """``announce_mode`` of the URLs it was made with: parsing ``data`` again would cost
+        more than the hashing for a torrent of 20,000 small files."""
+        return announce_mode(url for tier in self.spec.announce for url in tier)
 
 
 def _is_utf8(name: str) -> bool:

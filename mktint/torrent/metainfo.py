@@ -114,15 +114,9 @@ class Metainfo:
         return self.pieces[index * 20:index * 20 + 20]
 
     @property
-    def holds_secret(self) -> bool:
-        """An announce URL carries a passkey: the file is private (0600) wherever it goes."""
-        return holds_secret([self.announce, *(u for tier in self.announce_list for u in tier)])
-
-    @property
     def file_mode(self) -> int | None:
-        """The mode to write this .torrent with (``atomic_write``): private when it holds a
-        passkey, else None (what the umask allows)."""
-        return PRIVATE if self.holds_secret else None
+        """The mode to write this .torrent with: ``announce_mode`` of its announce URLs."""
+        return announce_mode([self.announce, *(u for tier in self.announce_list for u in tier)])
 
     @classmethod
     def parse(cls, data: bytes) -> "Metainfo":
@@ -235,9 +229,18 @@ class Metainfo:
         }
 
 
-def holds_secret(urls: Iterable[str | None]) -> bool:
-    """One of these announce URLs carries a passkey (the redactor knows it or its shape)."""
-    return any(url and redact.redact(url) != url for url in urls)
+def announce_mode(urls: Iterable[str | None]) -> int | None:
+    """The mode to write a .torrent announcing to ``urls`` with (``atomic_write``): private
+    (0600) when one carries a passkey, else None (what the umask allows).
+
+    The one rule for every .torrent mktint writes. It registers the URLs' passkey-like parts
+    with the redactor first, so a URL typed on the command line counts like one read from a
+    file; a URL is secret when the redactor then masks part of it.
+    """
+    urls = [url for url in urls if url]
+    for url in urls:
+        redact.register_url_secrets(url)
+    return PRIVATE if any(redact.redact(url) != url for url in urls) else None
 
 
 def file_mode(data: bytes) -> int | None:

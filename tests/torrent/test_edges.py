@@ -191,6 +191,11 @@ def test_torrent_files_holding_a_passkey_are_0600_others_follow_the_umask(tmp_pa
                   "-o", public).exit_code == 0
     assert _mode(red) == 0o600
     assert _mode(public) == 0o666 & ~mask
+    # a passkey URL given by hand (never registered with the redactor before): 0600 too
+    by_hand = tmp_path / "by-hand.torrent"
+    assert invoke("torrent", "create", tree, "-o", by_hand, "--announce",
+                  "https://flacsfor.me/0123456789abcdef0123456789abcdef/announce").exit_code == 0
+    assert _mode(by_hand) == 0o600
     # retarget: to a passkey URL → 0600; to a public URL → the umask
     assert invoke("torrent", "retarget", public, "--source", "X", "-o", tmp_path / "r1.torrent",
                   "-a", "https://t.example/0123456789abcdefXYZ/announce").exit_code == 0
