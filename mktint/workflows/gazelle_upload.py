@@ -285,12 +285,13 @@ def upload(client, torrent_bytes: bytes, fields: UploadFields, *, dry_run: bool 
     if dry_run:
         return _dry_run(client, torrent_bytes, fields, local, filename)
     # One upload of this torrent to this site at a time, across processes, from the
-    # duplicate check to the answer (a second run stops: it never uploads).
-    from urllib.parse import urlsplit
-
+    # duplicate check to the answer (a second run stops: it never uploads). The site is
+    # the rate limiter's: scheme, host and port, so every name and spelling of one site
+    # shares the lock, and a URL's user:password never reaches a file name.
+    from mktint.core.http import site_key
     from mktint.core.locks import exclusive
 
-    with exclusive(f"upload-{urlsplit(client.base_url).netloc}-{local}",
+    with exclusive(f"upload-{site_key(client.base_url)}-{local}",
                    f"another mktint is publishing this torrent to {client.name} "
                    f"(infohash {local})",
                    hint="wait for it to finish; then the duplicate check finds its upload"):
