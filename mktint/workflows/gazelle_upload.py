@@ -7,8 +7,10 @@ The procedure (used by `mktint red upload` and by `publish`):
 2. **Duplicate check**: the local infohash is looked up on the site; a hit is a
    :class:`~mktint.core.errors.Conflict` (exit 6) naming the existing torrent.
 3. **Upload once**, never retried. If the connection times out or drops after the request
-   went out, the infohash is looked up again: if the torrent landed the upload succeeded
-   (``recovered``), otherwise the error says what to do.
+   went out, :func:`find_landed` looks for it (the local infohash, the site's rewritten
+   one, a look-alike of the same title and size): if the torrent landed the upload
+   succeeded (``recovered``), otherwise the error says what to do. A publish resumed
+   after a run was cut off mid-upload makes the same look-up before uploading.
 4. **Which file to seed**: if the site reports ``private``/``source`` rewritten, or its
    infohash differs from the local one, the site's copy is downloaded
    (``UploadOutcome.site_torrent``) and must be seeded instead of the local file.
@@ -354,15 +356,6 @@ def _upload_once(client, torrent_bytes: bytes, fields: UploadFields, local: str,
     return outcome
 
 
-def landed(client, found, local: str, why: str) -> UploadOutcome:
-    """The outcome of an upload found on the site by its local infohash (so not rewritten)
-    after its answer was lost (``why``)."""
-    outcome = UploadOutcome(found.id, found.group_id, client.torrent_url(found.id, found.group_id),
-                            local, False, local_infohash=local, recovered=True)
-    outcome.warnings.append(f"{why}; the torrent is on the site")
-    return outcome
-
-
 def _check_site_copy(client, outcome: UploadOutcome, rewritten: bool) -> None:
     """Compare with the site's torrent; download the site's copy if it must be seeded.
 
@@ -410,34 +403,53 @@ def site_infohash(torrent: bytes, source: str) -> str:
     return hashlib.sha1(bencode.encode(kept)).hexdigest()
 
 
-def _recover(client, torrent: bytes, fields: UploadFields, local: str, lost: MktintError, *,
-             body_sent: bool) -> UploadOutcome:
-    """The answer was lost (or was not the API's): did the torrent land? Never upload again
-    to find out. Looked up by the local infohash, by the one the site gives a rewritten
-    torrent, then among the site's torrents of the same title for one of the same size;
-    a rerun is called safe only when every look-up says the torrent is not there."""
+def find_landed(client, torrent: bytes, fields: UploadFields, local: str,
+                why: str) -> UploadOutcome | None:
+    """Did an upload whose outcome is unknown (``why``: its answer was lost, or the run
+    was cut off) land? Never upload again to find out. Looked up by the local infohash, by
+    the one the site gives a rewritten torrent (then the site's copy is fetched to seed),
+    then among the site's torrents of the same title for one of the same size.
+
+    The outcome when it is there; None only when every look-up says it is not. A torrent
+    of the same title and size that no infohash matches, or a failed look-up: a
+    TemporaryError that says not to upload again.
+    """
     how = f"`mktint red torrent -s {client.name} --hash {local}`"
-    predicted = site_infohash(torrent, client.source)
     try:
-        for infohash in dict.fromkeys([local, predicted]):
+        for infohash in dict.fromkeys([local, site_infohash(torrent, client.source)]):
             found = client.find_by_infohash(infohash)
             if found:
-                outcome = landed(client, found, local, f"the site's answer was lost ({lost.message})")
+                outcome = UploadOutcome(found.id, found.group_id,
+                                        client.torrent_url(found.id, found.group_id), local,
+                                        False, local_infohash=local, recovered=True)
+                outcome.warnings.append(f"{why}; the torrent is on the site")
                 if infohash != local:  # the site rewrote it: seed its copy
                     _check_site_copy(client, outcome, True)
                 return outcome
         similar = _same_title_and_size(client, torrent, fields)
     except MktintError as e:
         raise TemporaryError(
-            f"the upload's outcome is unknown: {lost.message}; looking it up failed too: {e.message}",
+            f"the upload's outcome is unknown: {why}; looking it up failed too: {e.message}",
             service=client.name, details={"infohash": local},
             hint=f"do NOT upload again before checking: {how}") from None
     if similar:
         raise TemporaryError(
-            f"the upload's outcome is unknown: {lost.message}; {client.name} has a torrent of "
+            f"the upload's outcome is unknown: {why}; {client.name} has a torrent of "
             f"the same title and size that mktint cannot match by infohash: {similar}",
             service=client.name, details={"infohash": local, "candidate": similar},
             hint="do NOT upload again: check that torrent on the site first")
+    return None
+
+
+def _recover(client, torrent: bytes, fields: UploadFields, local: str, lost: MktintError, *,
+             body_sent: bool) -> UploadOutcome:
+    """The answer was lost (or was not the API's): ``find_landed``; a rerun is called safe
+    only when every look-up says the torrent is not there."""
+    outcome = find_landed(client, torrent, fields, local,
+                          f"the site's answer was lost ({lost.message})")
+    if outcome:
+        return outcome
+    how = f"`mktint red torrent -s {client.name} --hash {local}`"
     where = "after the torrent was sent" if body_sent else "before the upload completed"
     raise TemporaryError(
         f"the upload failed {where} and the torrent is not on {client.name}: {lost.message}",

@@ -194,6 +194,56 @@ def test_resume_after_upload_started_finds_the_torrent_on_the_site(world, book):
     assert in_client(world, red["infohash"])
 
 
+def crash_after_a_rewritten_upload(world, book, config_file):
+    """Publish with a source the site does not use (it rewrites the torrent: another
+    infohash), cut off after the site stored it; the config as it was is returned."""
+    good = world.config.read_text()
+    config_file(good.replace("[services.red]\n", '[services.red]\nsource = "OLD"\n'))
+
+    def crash_after_the_site_stored_it(upload, *args, **kwargs):
+        upload(*args, **kwargs)
+        raise RuntimeError("simulated crash after the upload")
+
+    with pytest.raises(RuntimeError):
+        publish_with_upload(book, crash_after_the_site_stored_it)
+    assert len(world.red.uploads) == 1
+    return good
+
+
+def test_resume_after_an_upload_the_site_rewrote_finds_and_seeds_the_sites_copy(
+        world, book, config_file):
+    """Cut off after the upload was sent, the site having rewritten the torrent (the
+    configured source was wrong, and is fixed before the rerun): the rerun finds it by the
+    site's infohash (the same look-up as a lost answer), records it and seeds the site's
+    copy, with no second upload and no duplicate stop (it was exit 6)."""
+    config_file(crash_after_a_rewritten_upload(world, book, config_file))
+    again = invoke("publish", book, "--to", "red", "--yes", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert [p for p in world.red.request_paths if "action=upload" in p] == ["/ajax.php?action=upload"]
+    assert "it had landed" in again.stderr
+    [red] = again.json()["targets"]
+    upload = red["upload"]
+    assert upload["recovered"] is True and upload["rewritten"] is True
+    assert red["infohash"] == upload["infohash"] != upload["local_infohash"]
+    assert red["torrent"].endswith(".red.site.torrent") and Path(red["torrent"]).exists()
+    assert in_client(world, red["infohash"]) and in_client(world, upload["local_infohash"]) == []
+    # The journal holds it: a third run is done before, and uploads nothing.
+    third = invoke("publish", book, "--to", "red", "--yes", "--json")
+    assert third.exit_code == 0, third.stderr
+    assert len(world.red.uploads) == 1
+
+
+def test_resume_after_an_unpredictable_rewrite_stops_at_the_lookalike(world, book, config_file):
+    """The same, the config unchanged: no infohash finds the site's torrent, but one of the
+    same title and size is there — the rerun stops (exit 7, "do NOT upload again") and
+    never uploads a second time."""
+    crash_after_a_rewritten_upload(world, book, config_file)
+    again = invoke("publish", book, "--to", "red", "--yes")
+    assert again.exit_code == 7, again.stderr
+    assert "same title and size" in again.stderr and "do NOT upload again" in again.stderr
+    assert [p for p in world.red.request_paths if "action=upload" in p] == ["/ajax.php?action=upload"]
+
+
 def test_dry_run_checks_everything_and_leaves_no_trace(world, book, monkeypatch):
     run = publish(book, "--dry-run")
     assert run.exit_code == 0, run.stderr

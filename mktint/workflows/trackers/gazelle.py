@@ -186,10 +186,10 @@ class GazelleTracker(Tracker):
         outcome, how = None, ""
         if journal.status(step) is not None:
             run.ui.step(f"upload to {self.name}: the last run was cut off; looking the torrent up")
-            found = self.client.find_by_infohash(torrent["infohash"])
-            if found:
-                outcome = gazelle_upload.landed(self.client, found, torrent["infohash"],
-                                                "the last run was cut off")
+            # The lost-answer look-up: local and site infohash, then the look-alike guard.
+            outcome = gazelle_upload.find_landed(self.client, torrent["data"], self._fields(run),
+                                                 torrent["infohash"], "the last run was cut off")
+            if outcome:
                 how = "it had landed "
         if outcome is None:
             run.ui.step(f"upload to {self.name}")
