@@ -91,6 +91,10 @@ def test_a_login_whose_answer_is_lost_is_not_sent_again(login_server, login):
     assert "auth login" in second.stderr
     assert len(server.logins) == 1  # the same password was not sent blind
     assert PASSWORD not in first.stderr + second.stderr
+    from mktint.core.factory import Factory  # what `auth login` at a terminal says before asking
+
+    assert Factory().service("qb", "qbittorrent").rejected_secret_note("PASSWORD") == \
+        "the last login got no answer (qBittorrent may have counted it as a failure)"
 
 
 class RefuseAfter403(threading.Thread):

@@ -164,11 +164,13 @@ class QBittorrentSession(ServiceClient):
         message = f"{self.base_url}\0{self.username}\0{password}".encode()
         return hmac.new(bytes.fromhex(salt), message, hashlib.sha256).hexdigest()
 
-    def _failed_before(self, password: str) -> str | None:
-        """Why ``password`` must not be sent again ("rejected" or "unfinished"), or None."""
+    def _failed_before(self, password: str | None = None) -> str | None:
+        """Why ``password`` (None: whichever was recorded) must not be sent again
+        ("rejected" or "unfinished"), or None."""
         try:
             marker = json.loads(self.failed_login_path.read_text())
-            if hmac.compare_digest(marker["fingerprint"], self._fingerprint(password, marker["salt"])):
+            if password is None or hmac.compare_digest(marker["fingerprint"],
+                                                       self._fingerprint(password, marker["salt"])):
                 return "unfinished" if marker.get("result") == "sent" else "rejected"
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
@@ -400,9 +402,10 @@ class QBittorrentSession(ServiceClient):
         return f"{self.username} on qBittorrent {self.text('app/version').strip()}"
 
     def rejected_secret_note(self, secret_name: str) -> str | None:
-        if secret_name == "PASSWORD" and self.failed_login_path.exists():
-            return "qBittorrent rejected the password tried last time"
-        return None
+        reason = self._failed_before() if secret_name == "PASSWORD" else None
+        if reason == "unfinished":
+            return "the last login got no answer (qBittorrent may have counted it as a failure)"
+        return "qBittorrent rejected the password tried last time" if reason else None
 
     def forget_rejected_secret(self, secret_name: str) -> None:
         if secret_name == "PASSWORD":
