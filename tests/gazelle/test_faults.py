@@ -5,7 +5,7 @@ import pytest
 from tests.emulators import bencode
 from tests.gazelle.conftest import KEYS
 from tests.gazelle.test_cli import upload_args, write_torrent
-from tests.support.cli import invoke
+from tests.support.cli import invoke, second_run_stops_while_the_first_uploads
 
 
 def uploads_posted(site):
@@ -155,33 +155,10 @@ def test_a_lookalike_on_the_site_is_never_called_safe(site, flavour, tmp_path):
 def test_two_uploads_of_one_torrent_at_once_send_one(site, flavour, tmp_path):
     """Two `red upload` processes at once: the second stops with "another mktint is
     publishing this" (exit 1) while the first holds the lock, and never uploads."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from tests.support.cli import REPO
-
     path = write_torrent(tmp_path, flavour)
     site.hang_next_upload = 4.0  # the first upload is answered late
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "mktint", *map(str, upload_args(flavour, path))]
-    first = subprocess.Popen(argv, env=env, cwd=REPO, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not uploads_posted(site) and time.monotonic() < deadline and first.poll() is None:
-            time.sleep(0.05)
-        assert uploads_posted(site), first.stderr.read() if first.poll() is not None else ""
-        second = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True,
-                                timeout=60)
-        assert second.returncode == 1, second.stderr
-        assert "another mktint is publishing this" in second.stderr
-        out, err = first.communicate(timeout=60)
-        assert first.returncode == 0, err
-    finally:
-        if first.poll() is None:
-            first.kill()
+    args = upload_args(flavour, path)
+    second_run_stops_while_the_first_uploads(args, args, lambda: uploads_posted(site))
     assert len(uploads_posted(site)) == 1 and len(site.torrents) == 1
     third = invoke(*upload_args(flavour, path))
     assert third.exit_code == 6  # afterwards: the duplicate check
@@ -194,13 +171,6 @@ def test_two_names_for_one_site_share_one_upload_lock(site, flavour, tmp_path, c
     another name for the site, spelled with a user and password, stops with "another mktint
     is publishing this" while the first holds the lock; no lock file is named after the
     password."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from tests.support.cli import REPO
-
     alt = f"{flavour}-alt"
     spelled = site.url.replace("http://", "http://mktint:Lockpass99@")
     config_file(f'[services.{flavour}]\nurl = "{site.url}"\n'
@@ -208,29 +178,13 @@ def test_two_names_for_one_site_share_one_upload_lock(site, flavour, tmp_path, c
     monkeypatch.setenv(f"MKTINT_{flavour.upper()}_ALT_API_KEY", KEYS[flavour])
     path = write_torrent(tmp_path, flavour)
     site.hang_next_upload = 4.0  # the first upload is answered late
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
 
-    def argv(service):
+    def args(service):
         args = upload_args(flavour, path)
         args[args.index("-s") + 1] = service
-        return [sys.executable, "-m", "mktint", *map(str, args)]
+        return args
 
-    first = subprocess.Popen(argv(flavour), env=env, cwd=REPO, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not uploads_posted(site) and time.monotonic() < deadline and first.poll() is None:
-            time.sleep(0.05)
-        assert uploads_posted(site), first.stderr.read() if first.poll() is not None else ""
-        second = subprocess.run(argv(alt), env=env, cwd=REPO, capture_output=True, text=True,
-                                timeout=60)
-        assert second.returncode == 1, second.stderr
-        assert "another mktint is publishing this" in second.stderr
-        out, err = first.communicate(timeout=60)
-        assert first.returncode == 0, err
-    finally:
-        if first.poll() is None:
-            first.kill()
+    second_run_stops_while_the_first_uploads(args(flavour), args(alt), lambda: uploads_posted(site))
     assert len(uploads_posted(site)) == 1 and len(site.torrents) == 1
     locks = [p.name for p in isolated_home.rglob("*.lock")]
     assert any(name.startswith("upload-") for name in locks), locks

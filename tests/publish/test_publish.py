@@ -12,7 +12,7 @@ from mktint.core import paths
 from tests.emulators.audnexus import HAIL_MARY
 from tests.publish.conftest import RED_PASSKEY
 from tests.qbit.helpers import wait_for
-from tests.support.cli import invoke
+from tests.support.cli import invoke, second_run_stops_while_the_first_uploads
 
 
 def publish(book, *extra):
@@ -407,31 +407,8 @@ def test_a_new_tracker_kind_is_one_module_and_one_registry_line(world, book, mon
 def test_two_publish_runs_of_one_folder_upload_once(world, book):
     """A second `publish` of the same job while the first runs stops with "another mktint
     is publishing this" (exit 1) and sends nothing (#21); real processes."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from tests.support.cli import REPO
-
     world.red.hang_next_upload = 4.0  # the first run holds its lock for a while
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "mktint", "publish", str(book), "--to", "red", "--yes"]
-    first = subprocess.Popen(argv, env=env, cwd=REPO, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not world.red.request_paths or not any(
-                "action=upload" in p for p in world.red.request_paths):
-            assert first.poll() is None and time.monotonic() < deadline, first.stderr.read()
-            time.sleep(0.05)
-        second = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True,
-                                timeout=60)
-        assert second.returncode == 1, second.stderr
-        assert "another mktint is publishing this" in second.stderr
-        _, err = first.communicate(timeout=120)
-        assert first.returncode == 0, err
-    finally:
-        if first.poll() is None:
-            first.kill()
+    args = ["publish", book, "--to", "red", "--yes"]
+    second_run_stops_while_the_first_uploads(
+        args, args, lambda: any("action=upload" in p for p in world.red.request_paths))
     assert [p for p in world.red.request_paths if "action=upload" in p] == ["/ajax.php?action=upload"]

@@ -57,3 +57,27 @@ def interruptible() -> None:
     ignored, children inherit that, and Python leaves an ignored SIGINT ignored — the
     child would never see the Ctrl-C the test sends."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def second_run_stops_while_the_first_uploads(first: list, second: list, uploaded) -> None:
+    """Start ``mktint *first`` as a process; once ``uploaded()`` says its upload reached the
+    site (the site should answer it late), run ``mktint *second``: it must stop with
+    "another mktint is publishing this" (exit 1), and the first must then finish (exit 0)."""
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    running = subprocess.Popen([sys.executable, "-m", "mktint", *map(str, first)], env=env,
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not uploaded():
+            assert running.poll() is None and time.monotonic() < deadline, running.stderr.read()
+            time.sleep(0.05)
+        stopped = run_subprocess(*second, timeout=60)
+        assert stopped.exit_code == 1, stopped.stderr
+        assert "another mktint is publishing this" in stopped.stderr
+        _, err = running.communicate(timeout=120)
+        assert running.returncode == 0, err
+    finally:
+        if running.poll() is None:
+            running.kill()
