@@ -14,11 +14,11 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 
 import click
 import pytest
 
+from tests.publish.conftest import mp3_64k  # noqa: F401  (fixture)
 from tests.support.cli import REPO, invoke
 
 REFERENCE_FILE = REPO / "docs" / "json.md"
@@ -180,16 +180,6 @@ def test_local_commands(tmp_path, config_file, mp3_64k):
     run_json("health", "-s", "local", ok=(0, 1))
     run_json("auth status", ok=(0, 4))
     assert made
-
-
-@pytest.fixture(scope="module")
-def mp3_64k(tmp_path_factory) -> Path:
-    from tests.audio.conftest import FFMPEG, encode
-
-    if FFMPEG is None:
-        pytest.skip("ffmpeg is not installed; these commands need a real audio file")
-    return encode(tmp_path_factory.mktemp("json-audio") / "cbr64.mp3",
-                  ["-c:a", "libmp3lame", "-b:a", "64k"])
 
 
 @pytest.fixture

@@ -176,11 +176,12 @@ def test_a_crash_between_hashing_and_upload_resumes_without_hashing_again(world,
     assert red["upload"]["recovered"] is False and red["client"]["status"] == "added"
 
 
-def test_resume_after_upload_started_finds_the_torrent_on_the_site(world, book):
-    def crash_after_the_site_stored_it(upload, *args, **kwargs):
-        upload(*args, **kwargs)
-        raise RuntimeError("simulated crash after the upload")
+def crash_after_the_site_stored_it(upload, *args, **kwargs):
+    upload(*args, **kwargs)
+    raise RuntimeError("simulated crash after the upload")
 
+
+def test_resume_after_upload_started_finds_the_torrent_on_the_site(world, book):
     with pytest.raises(RuntimeError):
         publish_with_upload(book, crash_after_the_site_stored_it)
     assert len(world.red.uploads) == 1
@@ -199,10 +200,6 @@ def crash_after_a_rewritten_upload(world, book, config_file):
     infohash), cut off after the site stored it; the config as it was is returned."""
     good = world.config.read_text()
     config_file(good.replace("[services.red]\n", '[services.red]\nsource = "OLD"\n'))
-
-    def crash_after_the_site_stored_it(upload, *args, **kwargs):
-        upload(*args, **kwargs)
-        raise RuntimeError("simulated crash after the upload")
 
     with pytest.raises(RuntimeError):
         publish_with_upload(book, crash_after_the_site_stored_it)
