@@ -56,32 +56,43 @@ def serve(handler: type[BaseHTTPRequestHandler], **attributes) -> Iterator[Threa
 
 
 @contextlib.contextmanager
-def silent_socket() -> Iterator[str]:
-    """A socket that accepts connections and never answers; yields its base URL."""
+def accepting(on_connection) -> Iterator[tuple[str, threading.Event]]:
+    """A loopback listener handing each accepted connection to ``on_connection`` until the
+    block ends; yields its base URL and the event set when it stops."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
-    accepted = []
     stop = threading.Event()
 
     def accept() -> None:
         listener.settimeout(0.2)
         while not stop.is_set():
             try:
-                accepted.append(listener.accept()[0])
+                conn = listener.accept()[0]
             except OSError:
                 continue
+            on_connection(conn)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", stop
     finally:
         stop.set()
         thread.join()
+        listener.close()
+
+
+@contextlib.contextmanager
+def silent_socket() -> Iterator[str]:
+    """A socket that accepts connections and never answers; yields its base URL."""
+    accepted: list[socket.socket] = []
+    try:
+        with accepting(accepted.append) as (url, _):
+            yield url
+    finally:
         for conn in accepted:
             conn.close()
-        listener.close()
 
 
 def free_port() -> int:
@@ -104,10 +115,7 @@ def drip_socket(where: str = "headers", interval: float = 0.5) -> Iterator[str]:
         filler = b" "
     else:
         raise ValueError(where)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    stop = threading.Event()
+    stop = threading.Event()  # set when the listener stops (below)
 
     def drip(conn: socket.socket) -> None:
         with conn:
@@ -129,20 +137,11 @@ def drip_socket(where: str = "headers", interval: float = 0.5) -> Iterator[str]:
             except OSError:  # the client gave up and closed: that is the point
                 return
 
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn = listener.accept()[0]
-            except OSError:
-                continue
-            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+    def start(conn: socket.socket) -> None:
+        threading.Thread(target=drip, args=(conn,), daemon=True).start()
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
+    with accepting(start) as (url, _):
+        try:
+            yield url
+        finally:
+            stop.set()
