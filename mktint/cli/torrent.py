@@ -9,10 +9,19 @@ import click
 
 from mktint.cli.options import complete_service_names, json_option, pass_state
 from mktint.cli.upload_options import exclude_refused_option
-from mktint.core.kinds import tracker_kinds
 
-TRACKERS = tracker_kinds()
 
+class _TrackerKinds:
+    """``tracker_kinds()``, read when a completion asks: the kinds table (and the site
+    table it imports) cost ≈ 4 ms, paid before hashing by every ``torrent create``."""
+
+    def __contains__(self, kind: object) -> bool:
+        from mktint.core.kinds import tracker_kinds
+
+        return kind in tracker_kinds()
+
+
+TRACKERS = _TrackerKinds()
 
 
 @click.group()
@@ -42,6 +51,15 @@ def _piece_size(_ctx, _param, value: str) -> int | None:
         return check_piece_length(size)
     except Exception as e:
         raise click.BadParameter(str(e))
+
+
+def _settle_before_hashing() -> None:
+    """What exists before hashing (the modules, click's objects) lives until the process
+    ends: ``gc.freeze()`` keeps the cyclic collector from walking all of it again during
+    hashing and at exit (measured: 6 of the 60 ms of a 1-byte ``create``)."""
+    import gc
+
+    gc.freeze()
 
 
 def _tiers(urls: tuple[str, ...]) -> list[list[str]]:
@@ -199,6 +217,7 @@ def create(state, path, output, private, source, announce, web_seeds, comment, n
     for p in paths:
         _check_writable(p, force)
 
+    _settle_before_hashing()
     with state.output.progress("Hashing", plan.total_size) as bar:
         made = engine.create(plan, specs, piece_length=piece_length, threads=threads,
                              progress=bar.advance)
@@ -304,6 +323,7 @@ def verify(state, file, data_path, threads) -> None:
     from mktint.torrent.verify import verify as run_verify
 
     _, meta = _load(file)
+    _settle_before_hashing()
     with state.output.progress("Verifying", meta.total_size) as bar:
         result = run_verify(meta, data_path, threads=threads, progress=bar.advance)
     data = {"name": meta.name, "infohash": meta.infohash, **result.to_dict()}

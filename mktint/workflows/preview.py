@@ -17,10 +17,12 @@ title and author, ``--year`` the year) or ``--accept FIELD`` lets it through.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mktint.core.errors import MktintError, OperationFailed
-from mktint.workflows.trackers.base import Problem
+
+if TYPE_CHECKING:  # imported where a doubt is made: `torrent create` imports ACCEPTABLE only
+    from mktint.workflows.trackers.base import Problem
 
 # What --accept takes: each kind of doubt by name.
 ACCEPTABLE = ("title", "author", "year", "runtime", "audio", "format")
@@ -39,6 +41,8 @@ def runtime_tolerance(minutes: float) -> float:
 
 
 def _doubt(field: str, message: str, target: str = "data") -> Problem:
+    from mktint.workflows.trackers.base import Problem
+
     return Problem(field, f"{message}; or pass --accept {field}", OperationFailed, target)
 
 
