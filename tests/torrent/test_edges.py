@@ -60,6 +60,23 @@ def test_create_refuses_a_name_clients_cannot_use_before_hashing(tmp_path, no_ha
     assert not out.exists()
 
 
+def test_name_rules_flag_exactly_the_control_characters_and_the_direction_marks():
+    # name_problem matches characters with one regular expression; it must flag the same
+    # characters as Unicode's category Cc and libtorrent's list of marks, and no others.
+    import unicodedata
+
+    from mktint.torrent.rules import name_problem
+
+    marks = {0x200E, 0x200F, *range(0x202A, 0x202F)}
+    for code in range(0x10000):
+        char = chr(code)
+        if char in "/\\\0" or 0xD800 <= code <= 0xDFFF:  # refused with their own reason
+            continue
+        problem = name_problem(f"a{char}b") or ""
+        assert ("control character" in problem) == (unicodedata.category(char) == "Cc"), hex(code)
+        assert ("text-direction mark" in problem) == (code in marks), hex(code)
+
+
 def test_create_lists_every_bad_name_and_a_bad_folder_once(tmp_path, no_hashing):
     tree = write_tree(tmp_path / "Book", {"a\\b.mp3": 10, "dir\tx/1.mp3": 10, "dir\tx/2.mp3": 10,
                                           "fine/ok\u200f.mp3": 10, "good.mp3": 10})
