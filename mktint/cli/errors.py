@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import errno
 import io
-import json
-import logging
 import os
 import re
 import sys
@@ -56,29 +54,6 @@ def run_for_status(run: Callable[[], object], state) -> int:
         report(state, {"code": "internal", "message": redact.redact(message), "service": None},
                message, None if state.debug else "run with --debug for the traceback")
         return EXIT_FAILED
-
-
-class _NoticeHandler(logging.Handler):
-    """Shows the library's notices (``mktint.notice``: why a command is waiting) on stderr."""
-
-    def __init__(self, state) -> None:
-        super().__init__(logging.INFO)
-        self.state = state
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING:
-            self.state.output.warn(record.getMessage())
-        else:
-            self.state.output.info(f"note: {record.getMessage()}")
-
-
-def show_notices(state) -> None:
-    """Route ``mktint.notice`` records to this run's stderr (services never print)."""
-    logger = logging.getLogger("mktint.notice")
-    logger.handlers[:] = [h for h in logger.handlers if not isinstance(h, _NoticeHandler)]
-    logger.addHandler(_NoticeHandler(state))
-    logger.setLevel(logging.INFO)
-    logger.propagate = False  # the --debug trace would print it a second time
 
 
 STDIN, STDOUT = "standard input", "standard output"  # OSError.filename of the streams
@@ -179,4 +154,6 @@ _LONG_WORD = re.compile(r"[^\s:,;]{120,}")  # an over-long argument echoed back:
 
 
 def _json_error(state, error: dict) -> None:
+    import json
+
     sys.stderr.write(json.dumps({"error": redact.redact_obj(error)}) + "\n")

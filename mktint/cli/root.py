@@ -83,11 +83,10 @@ class LazyGroup(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Run, and turn every outcome into an exit status (see ``mktint.cli.errors``)."""
-        from mktint.cli.errors import guard_streams, run_and_exit, show_notices
+        from mktint.cli.errors import guard_streams, run_and_exit
 
         guard_streams()
         state = AppState()
-        show_notices(state)
         run_and_exit(lambda: super(LazyGroup, self).main(
             args, prog_name or "mktint", complete_var, standalone_mode=False, obj=state, **extra),
             state)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from functools import cached_property
 
@@ -43,8 +42,10 @@ class AppState:
 
     @cached_property
     def factory(self):
+        from mktint.cli.trace import show_notices
         from mktint.core.factory import Factory
 
+        show_notices(self)  # the factory builds everything that can log a notice
         return Factory(self.config_path)
 
     def close(self) -> None:
@@ -52,30 +53,7 @@ class AppState:
             self.factory.close()
 
 
-class _DebugHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is when a record is emitted (tests swap it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
-
-    @property
-    def stream(self):
-        import sys
-
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value) -> None:
-        pass
-
-
 def _enable_debug_trace() -> None:
-    from mktint.core.redact import RedactingFilter
+    from mktint.cli.trace import enable_debug_trace
 
-    logger = logging.getLogger("mktint")
-    if not any(isinstance(h, _DebugHandler) for h in logger.handlers):
-        handler = _DebugHandler()
-        handler.addFilter(RedactingFilter())
-        logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    enable_debug_trace()

@@ -16,9 +16,8 @@ import copy
 import math
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mktint.core import paths
 from mktint.core.errors import ConfigError, Conflict, NotFound
@@ -42,12 +41,16 @@ def env_name(service: str, suffix: str) -> str:
     return f"MKTINT_{service.upper().replace('-', '_')}_{suffix.upper()}"
 
 
-@dataclass
 class ServiceConfig:
-    name: str
-    kind: str
-    values: dict[str, Any]
-    origins: dict[str, str] = field(default_factory=dict)
+    """One service's effective values, and where each came from (``origins``: key →
+    ORIGIN_*; a key not in it has its default). A plain class, not a dataclass: config is
+    read on every completion, and building a dataclass costs start-up time."""
+
+    def __init__(self, name: str, kind: str, values: dict[str, Any], origins: dict[str, str]):
+        self.name, self.kind, self.values, self.origins = name, kind, values, origins
+
+    def __repr__(self) -> str:
+        return f"ServiceConfig({self.name!r}, {self.kind!r}, {self.values!r}, {self.origins!r})"
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self.values.get(key)
@@ -60,8 +63,7 @@ class ServiceConfig:
         return self.origins.get(key, ORIGIN_DEFAULT)
 
 
-@dataclass
-class Config:
+class Config(NamedTuple):
     path: Path
     exists: bool
     raw: dict[str, Any]

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from mktint.core import config as config_module
-from mktint.core.credentials import Credentials
 from mktint.core.errors import UsageError
 from mktint.core.kinds import KINDS
 
@@ -29,7 +28,9 @@ class Factory:
         return config_module.load(self.config_path)
 
     @cached_property
-    def credentials(self) -> Credentials:
+    def credentials(self):
+        from mktint.core.credentials import Credentials  # hashlib, json: not for a completion
+
         return Credentials()
 
     def service_config(self, name: str, kind: str | None = None) -> config_module.ServiceConfig:

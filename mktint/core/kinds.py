@@ -6,14 +6,12 @@ here) and by the factory (which imports a client class only when one is built).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mktint.core.sites import FLAVOURS
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One config key: its type, its default and a one-line description."""
 
     type: str  # "str", "int", "float", "bool", "list", "table", "bool|str"
@@ -22,8 +20,7 @@ class Field:
     choices: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     name: str
     client: str  # "module:Class", imported lazily by the factory
     fields: dict[str, Field]

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mktint.core import paths
 
@@ -30,8 +29,7 @@ class WaitTooLong(Exception):
         self.wait, self.blocked = wait, blocked
 
 
-@dataclass(frozen=True)
-class Rate:
+class Rate(NamedTuple):
     limit: int  # requests ...
     period: float  # ... per this many seconds
 
@@ -130,6 +128,8 @@ class _LockedState:
         self.path = path
 
     def __enter__(self) -> dict:
+        import json  # here, not at the top: config validation imports this module (``Rate``)
+
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
         raw = b""
@@ -143,6 +143,8 @@ class _LockedState:
         return self.state
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        import json
+
         try:
             if exc_type is None and (data := json.dumps(self.state).encode()) != self.raw:
                 self._rewrite(data)

@@ -7,7 +7,6 @@ error messages, JSON output — passes through :func:`redact`.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from typing import Any, Mapping
@@ -82,10 +81,11 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that masks registered secrets in every record."""
+class RedactingFilter:
+    """A logging filter (anything with ``filter(record)`` will do; this module does not
+    import logging) that masks registered secrets in every record."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def filter(self, record) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
         return True

@@ -18,8 +18,7 @@ Pure data and pure functions: cheap to import (config validation reads it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from mktint.core.errors import ConfigError
 from mktint.core.ratelimit import Rate
@@ -48,8 +47,7 @@ _FORBIDDEN_WORDS = ("incomplete~", "ahashare.com", "demonoid.com", "demonoid.me"
                     "reggaeme.com", "scc.nfo", "thepiratebay.org", "torrentday")
 
 
-@dataclass(frozen=True)
-class Flavour:
+class Flavour(NamedTuple):
     name: str
     url: str  # the built-in service's site
     announce: str  # the built-in service's announce URL template
@@ -93,8 +91,7 @@ FLAVOURS: dict[str, Flavour] = {
 }
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     """One configured Gazelle site: its flavour's facts and its own source/path limit."""
 
     name: str
@@ -169,8 +166,7 @@ def file_problem(flavour: Flavour, category: str, path: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class RefusedFile:
+class RefusedFile(NamedTuple):
     path: str  # as the site sees it: "Folder/sub/file.ext" (the name for a single file)
     reason: str
     excludable: bool  # a file can be left out; the torrent's own name cannot

@@ -105,3 +105,23 @@ def test_a_stopped_server_completes_nothing_without_loading_the_http_stack(confi
                        python_flags=("-X", "importtime"))
         assert words(run) == []
         assert not imported_modules(run) & set(HEAVY), imported_modules(run) & set(HEAVY)
+
+
+# What a Tab pays for beyond click when the server is stopped is the config and a connect.
+# These modules cost 1–2.5 ms each (hashlib's OpenSSL set-up, socket's enums, dataclass
+# creation, logging) and were each imported by that path once; a completion must answer
+# within 1.5x `python -c "import click"` (issues 20 and 23; measured by bench/run.py
+# --only latency, where the figure is).
+NOT_FOR_A_STOPPED_SERVER = ("hashlib", "logging", "json", "socket", "dataclasses", "selectors")
+
+
+def test_a_stopped_server_costs_only_the_config_and_one_connect(config_file):
+    from tests.support.httpserver import free_port
+
+    config_file(f'[services.down]\nkind = "qbittorrent"\nurl = "http://127.0.0.1:{free_port()}"\n')
+    run = complete("mktint qbit -s down list --category ", env={"MKTINT_DOWN_PASSWORD": "x"},
+                   python_flags=("-X", "importtime"))
+    assert words(run) == []
+    loaded = imported_modules(run)
+    assert "tomllib" in loaded and "_socket" in loaded  # it did read the config and connect
+    assert not loaded & set(NOT_FOR_A_STOPPED_SERVER), loaded & set(NOT_FOR_A_STOPPED_SERVER)
