@@ -150,3 +150,63 @@ def test_missing_files_fail_once_settled_and_name_the_torrent(monkeypatch):
     with pytest.raises(seeding.OperationFailed):
         seeding.wait_seeding(client, [gone], recheck_failed={gone})
     assert client.started == [gone]
+
+
+class FakeClock:
+    """time.monotonic and time.sleep on a clock that only moves when slept on."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class RefreshingClient:
+    """qBittorrent as it is after a skip-check add: the state libtorrent announced at the
+    add (checkingResumeData) until the client's next refresh of all states at ``refresh``
+    (src/base/bittorrent/sessionimpl.cpp enqueueRefresh; torrentimpl.cpp updateState),
+    then ``final``; every round is recorded with the clock's time."""
+
+    name = "qb"
+
+    def __init__(self, clock: FakeClock, refresh: float, final: str = "stalledUP"):
+        self.clock, self.refresh, self.final = clock, refresh, final
+        self.rounds: list[float] = []
+
+    def torrents(self, hashes):
+        self.rounds.append(self.clock.now)
+        state = self.final if self.clock.now >= self.refresh else "checkingResumeData"
+        return [{"hash": h, "name": "Book", "state": state, "size": 1000, "save_path": "/data",
+                 "progress": 1.0 if state in seeding.SEEDING else 0.0} for h in hashes]
+
+
+@pytest.mark.parametrize("refresh", [0.05, 0.75, 1.2, 1.45, 1.6])
+def test_the_refresh_after_the_adds_is_seen_at_once(monkeypatch, refresh):
+    """qBittorrent's state refresh comes at any moment of its 1.5 s period after the adds:
+    the wait sees it within a tenth of a second, wherever it falls (the doubling pauses
+    saw one at 0.75 s only at 1.5 s). Measured on a fake clock: no real time."""
+    clock = FakeClock()
+    monkeypatch.setattr("time.monotonic", clock.monotonic)
+    monkeypatch.setattr("time.sleep", clock.sleep)
+    client = RefreshingClient(clock, refresh)
+    rows = seeding.wait_seeding(client, ["a" * 40, "b" * 40])
+    assert {row["state"] for row in rows.values()} == {"stalledUP"}
+    assert refresh <= clock.now <= refresh + 0.1, client.rounds
+
+
+def test_a_long_check_is_polled_ever_more_slowly(monkeypatch):
+    """A torrent being checked (a site's copy, not skip-checked) for half a minute: quick
+    rounds only while the first refresh may come, then at most one a second."""
+    clock = FakeClock()
+    monkeypatch.setattr("time.monotonic", clock.monotonic)
+    monkeypatch.setattr("time.sleep", clock.sleep)
+    client = RefreshingClient(clock, 30.0)
+    seeding.wait_seeding(client, ["a" * 40])
+    assert 30.0 <= clock.now <= 31.0
+    late = [t for t in client.rounds if t >= 5.0]
+    assert all(b - a >= 0.99 for a, b in zip(late, late[1:])), late
+    assert len(client.rounds) <= 2.0 / 0.05 + 32

@@ -6,8 +6,13 @@ import time
 
 
 class Poll:
-    def __init__(self, seconds: float, first: float, most: float):
-        self.deadline = time.monotonic() + seconds
+    """Pauses of ``first`` seconds for the first ``hold`` seconds, then doubling up to
+    ``most``; none past ``seconds`` from now."""
+
+    def __init__(self, seconds: float, first: float, most: float, hold: float = 0.0):
+        now = time.monotonic()
+        self.deadline = now + seconds
+        self.hold_until = now + hold
         self.delay = first
         self.most = most
 
@@ -17,4 +22,5 @@ class Poll:
 
     def pause(self) -> None:
         time.sleep(min(self.delay, max(0.0, self.deadline - time.monotonic())))
-        self.delay = min(self.most, self.delay * 2)
+        if time.monotonic() >= self.hold_until:
+            self.delay = min(self.most, self.delay * 2)

@@ -9,6 +9,18 @@ as downloading (``stalledDL``, ``queuedDL``) with the progress it had, so a down
 state is only final once the wait is over. The state a client reports is refreshed about
 once a second, so ``missingFiles``/``error`` count once they have held for ``SETTLE``
 seconds (right after a recheck the old state is still shown; after a restart, longer).
+
+When the first true state shows: qBittorrent takes a torrent's state from libtorrent's
+status only when it refreshes all of them, on a free-running timer of ``RefreshInterval``
+(1.5 s by default; ``SessionImpl::enqueueRefresh``, src/base/bittorrent/sessionimpl.cpp,
+the same in 4.5 and 5.x). Until then an added torrent shows the status libtorrent had when
+it announced the add (``checkingResumeData``: ``NativeTorrentExtension``,
+``TorrentImpl::TorrentImpl``/``updateState``), even though a skip-check add seeds a few
+milliseconds later. No other field tells sooner and as truly: ``torrents/files`` reports
+1.0 for every file of a skip-check add from the start (``TorrentImpl::filesProgress``),
+whether the files are there or not. So the wait is for that refresh, which may come at any
+moment of its period after the adds: the rounds come every ``POLL_FIRST`` seconds for
+``QUICK_FOR`` seconds (a period and its slack), then ever more slowly.
 """
 
 from __future__ import annotations
@@ -26,7 +38,8 @@ FAILED = {"missingFiles": "qBittorrent cannot find the files",
 # of the data needs at a modest disk speed (a skip-check add needs no check at all).
 BASE_WAIT = 60.0
 CHECK_BYTES_PER_SECOND = 50 * 1024 * 1024
-POLL_FIRST, POLL_MAX = 0.1, 1.0
+POLL_FIRST, POLL_MAX = 0.05, 1.0
+QUICK_FOR = 2.0  # the default refresh period, 1.5 s, and Qt's 5 % timer slack, and a loaded machine
 SETTLE = 3.0
 RESTART_SETTLE = 20.0
 
@@ -56,7 +69,7 @@ def wait_seeding(client, infohashes: Sequence[str], *, recheck_failed: Collectio
     if timeout is None:
         total = sum(row.get("size") or 0 for row in rows.values())
         timeout = BASE_WAIT + total / CHECK_BYTES_PER_SECOND
-    poll = Poll(timeout, POLL_FIRST, POLL_MAX)
+    poll = Poll(timeout, POLL_FIRST, POLL_MAX, hold=QUICK_FOR)
     failing_since: dict[str, float] = {}
     # The state a restarted torrent shows is the old one until qBittorrent next refreshes
     # it (TorrentImpl::start clears the missing files and reloads; m_state changes only in
