@@ -89,11 +89,9 @@ def test_inspect_with_audnexus_down_warns_and_still_answers(audio, tmp_path, mon
 
 
 def test_inspect_without_an_audnexus_client_module_warns(audio, tmp_path, monkeypatch):
-    import dataclasses
-
     from mktint.core.kinds import KINDS
 
-    missing = dataclasses.replace(KINDS["audnexus"], client="mktint.services.not_built:AudnexusClient")
+    missing = KINDS["audnexus"]._replace(client="mktint.services.not_built:AudnexusClient")
     monkeypatch.setitem(KINDS, "audnexus", missing)
     run = invoke("book", "inspect", book_folder(audio, tmp_path), "--asin", "B002V1OF70", "--json")
     assert run.exit_code == 1 and run.json()["doubts"] == ["year"]
