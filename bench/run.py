@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mktint benchmarks: side-by-side ratios against the tools users would pick instead.
 
-    python bench/run.py [--quick] [--only SECTION ...] [--repeat N]
+    python bench/run.py [--quick] [--only SECTION ...] [--repeat N] [--creation PART ...]
 
 Sections: creation (vs mktorrent and torf, 1 GiB warm and cold, 20,000 small files, the
 SHA-1 limit, hashing alone, fixed start-up cost, peak RSS on a sparse 100 GiB tree), targets
@@ -293,58 +293,88 @@ def hashing_only(root: Path, threads: int, piece: int) -> callable:
     return run
 
 
-def bench_creation(quick: bool, repeat: int) -> dict:
+CREATION_PARTS = ("big", "fixed_cost", "cold", "small_files", "sparse")
+
+
+def bench_creation(quick: bool, repeat: int, parts: tuple[str, ...] = CREATION_PARTS) -> dict:
     threads = os.cpu_count() or 1
     size = (256 if quick else 1024) * MiB
     big = make_big_tree(size)
     warm(big)
     limit = sha1_limit(size, threads)
     out = Path(tempfile.mkdtemp(prefix="mktint-bench-"))
+    report = {"data_bytes": size, "threads": threads, "sha1_limit_bytes_per_s": round(limit)}
     try:
-        big_results = with_ratios(interleaved({
-            "mktorrent": mktorrent_create(big, out / "a", threads, 22),
-            "mktint": mktint_create(big, out / "b", threads, "4MiB"),
-            "torf": torf_create(big, out / "c", threads, 4 * MiB),
-            "mktint hashing alone (in-process)": hashing_only(big, threads, 4 * MiB),
-        }, repeat), "mktorrent")
-        for entry in big_results.values():
-            entry["share_of_sha1_limit"] = round(size / entry["median_s"] / limit, 3)
-        # The fixed cost: the same commands on a folder holding one byte.
-        tiny = DATA / "tiny"
-        tiny.mkdir(parents=True, exist_ok=True)
-        (tiny / "one byte.txt").write_bytes(b"x")
-        fixed = with_ratios(interleaved({
-            "python -c pass": lambda: timed_run([PY, "-c", "pass"]),
-            "python -c 'import click'": lambda: timed_run([PY, "-c", "import click"]),
-            "mktorrent, 1 byte": mktorrent_create(tiny, out / "g", threads, None),
-            "mktint, 1 byte": mktint_create(tiny, out / "h", threads, None),
-        }, max(repeat, 10)), "python -c pass")
-        cold_results = with_ratios(interleaved({
-            "mktorrent": cold(big, mktorrent_create(big, out / "a", threads, 22)),
-            "mktint": cold(big, mktint_create(big, out / "b", threads, "4MiB")),
-        }, repeat), "mktorrent")
-        warm(big)
-        small = make_small_tree(4000 if quick else 20000)
-        warm(small)
-        small_results = with_ratios(interleaved({
-            "mktorrent": mktorrent_create(small, out / "d", threads, None),
-            "mktint": mktint_create(small, out / "e", threads, None),
-            "torf": torf_create(small, out / "f", threads, None),
-        }, repeat), "mktorrent")
-        sparse_size = (8 if quick else 100) * 1024**3
-        sparse = make_sparse_tree(sparse_size)
-        # One run: peak RSS is the figure here (mktorrent reads holes 4x slower than mktint:
-        # 24 s for 8 GiB, so it would add minutes without telling anything about mktint).
-        sparse_results = with_ratios(interleaved({
-            "mktint": mktint_create(sparse, out / "j", threads, None),
-        }, 1), "mktint")
-        evict(sparse)  # 100 GiB of zero pages is no use to anyone
+        if "big" in parts:
+            report["big"] = creation_big(big, out, threads, size, limit, repeat)
+        if "fixed_cost" in parts:
+            report["fixed_cost"] = creation_fixed_cost(out, threads, repeat)
+        if "cold" in parts:
+            report["cold"] = creation_cold(big, out, threads, repeat)
+        if "small_files" in parts:
+            report["small_files"] = creation_small_files(out, threads, quick, repeat)
+        if "sparse" in parts:
+            report["sparse"] = creation_sparse(out, threads, quick)
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    return {"data_bytes": size, "threads": threads, "sha1_limit_bytes_per_s": round(limit),
-            "big": big_results, "fixed_cost": fixed, "cold": cold_results,
-            "small_files": {"files": 4000 if quick else 20000, **small_results},
-            "sparse": {"bytes": sparse_size, **sparse_results}}
+    return report
+
+
+def creation_big(big: Path, out: Path, threads: int, size: int, limit: float, repeat: int) -> dict:
+    big_results = with_ratios(interleaved({
+        "mktorrent": mktorrent_create(big, out / "a", threads, 22),
+        "mktint": mktint_create(big, out / "b", threads, "4MiB"),
+        "torf": torf_create(big, out / "c", threads, 4 * MiB),
+        "mktint hashing alone (in-process)": hashing_only(big, threads, 4 * MiB),
+    }, repeat), "mktorrent")
+    for entry in big_results.values():
+        entry["share_of_sha1_limit"] = round(size / entry["median_s"] / limit, 3)
+    return big_results
+
+
+def creation_fixed_cost(out: Path, threads: int, repeat: int) -> dict:
+    """The same commands on a folder holding one byte."""
+    tiny = DATA / "tiny"
+    tiny.mkdir(parents=True, exist_ok=True)
+    (tiny / "one byte.txt").write_bytes(b"x")
+    return with_ratios(interleaved({
+        "python -c pass": lambda: timed_run([PY, "-c", "pass"]),
+        "python -c 'import click'": lambda: timed_run([PY, "-c", "import click"]),
+        "mktorrent, 1 byte": mktorrent_create(tiny, out / "g", threads, None),
+        "mktint, 1 byte": mktint_create(tiny, out / "h", threads, None),
+    }, max(repeat, 10)), "python -c pass")
+
+
+def creation_cold(big: Path, out: Path, threads: int, repeat: int) -> dict:
+    results = with_ratios(interleaved({
+        "mktorrent": cold(big, mktorrent_create(big, out / "a", threads, 22)),
+        "mktint": cold(big, mktint_create(big, out / "b", threads, "4MiB")),
+    }, repeat), "mktorrent")
+    warm(big)
+    return results
+
+
+def creation_small_files(out: Path, threads: int, quick: bool, repeat: int) -> dict:
+    count = 4000 if quick else 20000
+    small = make_small_tree(count)
+    warm(small)
+    return {"files": count, **with_ratios(interleaved({
+        "mktorrent": mktorrent_create(small, out / "d", threads, None),
+        "mktint": mktint_create(small, out / "e", threads, None),
+        "torf": torf_create(small, out / "f", threads, None),
+    }, repeat), "mktorrent")}
+
+
+def creation_sparse(out: Path, threads: int, quick: bool) -> dict:
+    sparse_size = (8 if quick else 100) * 1024**3
+    sparse = make_sparse_tree(sparse_size)
+    # One run: peak RSS is the figure here (mktorrent reads holes 4x slower than mktint:
+    # 24 s for 8 GiB, so it would add minutes without telling anything about mktint).
+    results = with_ratios(interleaved({
+        "mktint": mktint_create(sparse, out / "j", threads, None),
+    }, 1), "mktint")
+    evict(sparse)  # 100 GiB of zero pages is no use to anyone
+    return {"bytes": sparse_size, **results}
 
 
 def bench_targets(quick: bool, repeat: int) -> dict:
@@ -727,6 +757,10 @@ def main() -> None:
                              "scale at a tenth); with --only, one section in a minute or two")
     parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="run these sections only")
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender (at least 3)")
+    parser.add_argument("--creation", nargs="+", choices=CREATION_PARTS, default=CREATION_PARTS,
+                        metavar="PART", help="the parts of the creation section to run: "
+                        f"{', '.join(CREATION_PARTS)} (default: all; the others keep their "
+                        "figures from the previous results.json)")
     args = parser.parse_args()
     repeat = max(3, args.repeat)
     DATA.mkdir(parents=True, exist_ok=True)
@@ -743,7 +777,10 @@ def main() -> None:
         started = time.perf_counter()
         before = load()
         try:
-            report["sections"][name] = SECTIONS[name](args.quick, repeat)
+            if name == "creation":
+                report["sections"][name] = bench_creation(args.quick, repeat, tuple(args.creation))
+            else:
+                report["sections"][name] = SECTIONS[name](args.quick, repeat)
         except Exception as e:  # one broken section must not hide the others
             report["sections"][name] = {"error": f"{type(e).__name__}: {e}"}
             print(f"\n{name}: FAILED: {e}")
@@ -755,9 +792,13 @@ def main() -> None:
         show(name, section)
         print(f"  ({time.perf_counter() - started:.0f} s; load average before: "
               f"{' '.join(map(str, before))}, after: {' '.join(map(str, section['load_average']))})")
-    if args.only and RESULTS.exists():  # keep the other sections of the last run
-        previous = json.loads(RESULTS.read_text())
-        report["sections"] = {**previous.get("sections", {}), **report["sections"]}
+    partial_creation = set(args.creation) != set(CREATION_PARTS)
+    if (args.only or partial_creation) and RESULTS.exists():  # keep the rest of the last run
+        previous = json.loads(RESULTS.read_text()).get("sections", {})
+        if partial_creation and "creation" in report["sections"] and "creation" in previous:
+            report["sections"]["creation"] = {**previous["creation"], **report["sections"]["creation"]}
+        if args.only:
+            report["sections"] = {**previous, **report["sections"]}
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
 
