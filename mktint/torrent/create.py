@@ -27,7 +27,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from mktint import __version__
 from mktint.core.errors import OperationFailed, UsageError
@@ -55,8 +55,7 @@ class TorrentSpec:
     no_date: bool = False
 
 
-@dataclass(frozen=True)
-class PlannedFile:
+class PlannedFile(NamedTuple):  # one per file: a tuple is cheaper to make than a dataclass
     parts: tuple[str, ...]  # path inside the torrent folder; () for a single-file torrent
     length: int
     abs_path: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from mktint.core import redact
 from mktint.core.errors import OperationFailed
@@ -38,8 +38,7 @@ def client_id(info: dict, info_bytes: bytes) -> str:
     return hashlib.sha1(info_bytes).hexdigest()
 
 
-@dataclass(frozen=True)
-class TorrentFile:
+class TorrentFile(NamedTuple):  # one per file: a tuple is cheaper to make than a dataclass
     path: str  # "a/b.m4b" (inside the torrent's folder; the name itself for a single file)
     parts: tuple[str, ...]
     length: int

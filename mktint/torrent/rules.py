@@ -9,12 +9,10 @@ folder, so its name counts one more: a lone file named with exactly the limit is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 
-@dataclass(frozen=True)
-class LongPath:
+class LongPath(NamedTuple):
     path: str  # as the tracker sees it: "Folder/sub/file.m4b"
     length: int  # as the tracker counts it (a single file's name + 1)
     limit: int
