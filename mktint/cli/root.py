@@ -120,4 +120,19 @@ cli.params[:0] = global_options(root=True)
 
 
 def main() -> None:
-    cli.main(args=sys.argv[1:], prog_name="mktint")
+    """The process's entry point (the ``mktint`` script, ``python -m mktint``)."""
+    try:
+        cli.main(args=sys.argv[1:], prog_name="mktint")
+    finally:
+        _freeze_for_exit()
+
+
+def _freeze_for_exit() -> None:
+    """Spare the interpreter's last garbage collection: every object left now (modules,
+    click's commands) lives until the process ends anyway, and walking them all costs 5–6 ms
+    of every command (measured: `--help` 43.9 → 38.6 ms). Only the cyclic collector is
+    skipped: files are closed where they are written, and the standard streams are flushed
+    at exit regardless. Here and not in ``cli.main``, which tests call in-process."""
+    import gc
+
+    gc.freeze()
