@@ -4,15 +4,18 @@ paths handed to the shell's own file or folder completion.
 
 Rules: never prompt, never print, never fail — any error completes nothing. One
 second in all (the server is asked in a helper thread with 1 s timeouts and no retry;
-the completion answers empty when the second is up). Answers are cached for 60 s in
-``$XDG_CACHE_HOME/mktint/completion/`` so that pressing Tab again is instant. Nothing
-heavy (requests) is imported unless a server word is actually being completed.
+the completion answers empty when the second is up). A server with a session cached by
+an earlier run is asked with one plain GET (``services/qbittorrent/quick.py``: no HTTP
+library, so a Tab costs about what ``import click`` costs, and a new category shows at
+once); otherwise the full client asks, and its answers are cached for 60 s in
+``$XDG_CACHE_HOME/mktint/completion/`` so that pressing Tab again is instant. A stopped
+server (connection refused) completes nothing at once.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 import click
 
@@ -24,74 +27,61 @@ HASH_TTL = 10.0  # torrents come and go faster than categories and tags
 CACHE_NAMESPACE = "completion"
 
 
+# What each kind of server word is: the endpoint that lists it, and the words in its answer
+# (the raw JSON of GET api/v2/<endpoint>, whichever way it was fetched).
+WORDS: dict[str, tuple[str, Callable[[Any], list]]] = {
+    "categories": ("torrents/categories", lambda data: sorted(data)),
+    "tags": ("torrents/tags", lambda data: sorted(w for w in data if isinstance(w, str))),
+    "hashes": ("torrents/info", lambda data: [[t["hash"], t["name"] or ""] for t in data]),
+}
+
+
 def _fetch(config_path: str | None, service_name: str | None, what: str) -> list:
     """``what`` ("categories", "tags", or "hashes": [hash, name] pairs) of a qBittorrent
-    service, through the cache. A server that refuses the connection completes nothing,
-    before the cache or the HTTP stack is loaded (a stopped server answers at once)."""
+    service.
+
+    First one plain GET with the session an earlier run cached (``quick``: no requests, no
+    cache; a refused connection ends it at once). When that cannot answer (no cached
+    session, an expired one, https, a proxy), the full client asks, through the 60 s cache.
+    """
     from mktint.core.factory import Factory
+    from mktint.services.qbittorrent import quick
 
     factory = Factory(config_path)
     name = service_name or factory.config.default_client()
     service = factory.service_config(name, "qbittorrent")
-    _probe(service["url"])
-    key = f"{name}\0{service['url']}\0{what}"
+    endpoint, words_in = WORDS[what]
+    base_url = service["url"].rstrip("/") + "/"
+    data = quick.get_json(name, base_url, endpoint, BUDGET)
+    if data is not None:
+        return _checked(what, words_in(data))
+    if not quick.proxied():  # a stopped server: nothing, before the HTTP stack loads
+        quick.connect(base_url, BUDGET).close()
 
     def ask_server() -> list:
         client = factory.service(name, "qbittorrent")
         client.timeout = (BUDGET, BUDGET)
         client.max_attempts = 1
         try:
-            if what == "hashes":
-                return [[t["hash"], t["name"] or ""] for t in client.torrents()]
-            return sorted(getattr(client, what)())
+            return words_in(client.json(endpoint))
         finally:
             client.close()
 
     from mktint.core.cache import Cache
 
-    words = Cache(CACHE_NAMESPACE, HASH_TTL if what == "hashes" else TTL).fetch(key, ask_server)
+    key = f"{name}\0{service['url']}\0{what}"
+    ttl = HASH_TTL if what == "hashes" else TTL
+    return _checked(what, Cache(CACHE_NAMESPACE, ttl).fetch(key, ask_server))
+
+
+def _checked(what: str, words) -> list:
+    """Only well-formed words (an answer or a cache entry may hold anything)."""
     if not isinstance(words, list):
         return []
     if what == "hashes":
         return [w for w in words if isinstance(w, list) and len(w) == 2
                 and all(isinstance(x, str) for x in w)]
     return [w for w in words if isinstance(w, str)]
-
-
-def _probe(url: str) -> None:
-    """Raise OSError when nothing listens at ``url``'s host and port (refused at once).
-
-    A Tab with the server stopped must cost no more than a third of ``import click``, so
-    this imports neither requests, keyring, the client nor the cache; it even uses
-    ``_socket``, the C module under ``socket``, whose Python layer spends 2.5 ms building
-    enums (``socket.create_connection`` does what the loop below does). Skipped when a
-    proxy is set (requests would use it).
-    """
-    import _socket
-    import os
-    from urllib.parse import urlsplit
-
-    if any(os.environ.get(v) for v in ("http_proxy", "https_proxy", "all_proxy",
-                                       "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")):
-        return
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    host = parts.hostname or ""
-    # bytes: a str host is encoded with the idna codec, one more module to import
-    host_bytes = host.encode("ascii") if host.isascii() else host.encode("idna")
-    error: OSError = OSError(f"no address for {host}")
-    for family, kind, proto, _name, address in _socket.getaddrinfo(
-            host_bytes, port, 0, _socket.SOCK_STREAM):
-        sock = _socket.socket(family, kind, proto)
-        try:
-            sock.settimeout(BUDGET)
-            sock.connect(address)
-            return
-        except OSError as e:
-            error = e
-        finally:
-            sock.close()
-    raise error
 
 
 def server_words(config_path: str | None, service_name: str | None, what: str,

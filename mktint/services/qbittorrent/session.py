@@ -44,11 +44,11 @@ from mktint.core import locks, paths, redact
 from mktint.core.errors import (AuthError, NotFound, NotSent, OperationFailed, ProtocolError,
                                  TemporaryError)
 from mktint.core.service import ServiceClient
-from mktint.services.qbittorrent import vocab
+from mktint.services.qbittorrent import cookies, vocab
+from mktint.services.qbittorrent.vocab import API
 
 log = logging.getLogger("mktint.qbittorrent")
 
-API = "api/v2/"
 HOST_REJECTED = ("qBittorrent refused the request's Host or Origin header (HTTP 401 to {endpoint}); "
                  "the password was not checked")
 CSRF_HINT = ("qBittorrent rejected the request's Host or Origin header. If the WebUI runs in "
@@ -95,52 +95,29 @@ class QBittorrentSession(ServiceClient):
 
     # -- cookie cache ----------------------------------------------------------------------
 
-    @property
-    def cookie_path(self) -> Path:
-        return paths.state_dir() / "qbittorrent" / f"{self.name}.cookies.json"
-
     def _load_cookies(self) -> None:
         if self._cookies_loaded:
             return
         self._cookies_loaded = True
-        try:
-            self._cookies_seen = self.cookie_path.read_text()
-            cached = json.loads(self._cookies_seen)
-        except (OSError, ValueError):
-            return
-        if not isinstance(cached, dict) or cached.get("url") != self.base_url:
-            return
-        for c in cached.get("cookies", []):
-            try:
-                redact.register(c["value"])
-                self.session.cookies.set(c["name"], c["value"], domain=c.get("domain", ""),
-                                         path=c.get("path", "/"))
-            except (KeyError, TypeError):
-                continue
+        self._cookies_seen = cookies.read_text(self.name)
+        for c in cookies.parse(self._cookies_seen, self.base_url):
+            self.session.cookies.set(c["name"], c["value"], domain=c.get("domain") or "",
+                                     path=c.get("path") or "/")
 
     def _save_cookies(self) -> None:
-        cookies = [{"name": c.name, "value": c.value, "domain": c.domain, "path": c.path}
-                   for c in self.session.cookies]
-        for c in cookies:
-            redact.register(c["value"])
-        text = json.dumps({"url": self.base_url, "cookies": cookies})
         try:
-            paths.ensure_private_dir(self.cookie_path.parent)
-            paths.atomic_write(self.cookie_path, text, mode=0o600)
+            self._cookies_seen = cookies.write(self.name, self.base_url, [
+                {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path}
+                for c in self.session.cookies])
         except OSError as e:  # the next run logs in again; a good login never gets anyone banned
-            log.warning("%s: could not cache the session in %s: %s", self.name, self.cookie_path,
-                        e.strerror or e)
-            return
-        self._cookies_seen = text
+            log.warning("%s: could not cache the session in %s: %s", self.name,
+                        cookies.cache_path(self.name), e.strerror or e)
 
     def _cookies_changed(self) -> bool:
         """Whether another run cached a new session since this one read the cache; if so
         it is taken."""
-        try:
-            text = self.cookie_path.read_text()
-        except OSError:
-            return False
-        if text == self._cookies_seen:
+        text = cookies.read_text(self.name)
+        if text is None or text == self._cookies_seen:
             return False
         self._cookies_loaded = False
         self.session.cookies.clear()
@@ -149,10 +126,7 @@ class QBittorrentSession(ServiceClient):
 
     def _drop_cookies(self) -> None:
         self.session.cookies.clear()
-        try:
-            self.cookie_path.unlink()
-        except FileNotFoundError:
-            pass
+        cookies.drop(self.name)
 
     # -- remembered login failures ---------------------------------------------------------
 

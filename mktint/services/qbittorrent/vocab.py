@@ -10,6 +10,8 @@ from mktint.core.errors import UsageError
 
 Version = tuple[int, ...]
 
+API = "api/v2/"  # every endpoint's prefix under the WebUI's URL
+
 V5_0 = (2, 11, 0)   # pause/resume → stop/start, paused → stopped
 V5_2 = (2, 15, 0)   # JSON answer of torrents/add, 204/401 login, editTracker url
 NEXT = (2, 16, 0)   # seedMode instead of skip_checking
