@@ -51,7 +51,7 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
     name = service_name or factory.config.default_client()
     service = factory.service_config(name, "qbittorrent")
     endpoint, words_in = WORDS[what]
-    base_url = service["url"].rstrip("/") + "/"
+    base_url = service["url"].rstrip("/") + "/"  # as HttpClient has it (the cache is keyed by it)
     data = quick.get_json(name, base_url, endpoint, BUDGET)
     if data is not None:
         return _checked(what, words_in(data))
