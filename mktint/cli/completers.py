@@ -59,6 +59,10 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
         quick.connect(base_url, BUDGET).close()
 
     def ask_server() -> list:
+        import logging  # the full client's modules import it anyway
+
+        # A Tab never prints: a notice (a keyring value differing from the file's) goes nowhere
+        logging.getLogger("mktint.notice").addHandler(logging.NullHandler())
         client = factory.service(name, "qbittorrent")
         client.timeout = (BUDGET, BUDGET)
         client.max_attempts = 1
