@@ -8,8 +8,9 @@ the completion answers empty when the second is up). A server with a session cac
 an earlier run is asked with one plain GET (``services/qbittorrent/quick.py``: no HTTP
 library, so a Tab costs about what ``import click`` costs, and a new category shows at
 once); otherwise the full client asks, and its answers are cached for 60 s in
-``$XDG_CACHE_HOME/mktint/completion/`` so that pressing Tab again is instant. A stopped
-server (connection refused) completes nothing at once.
+``$XDG_CACHE_HOME/mktint/completion/`` so that pressing Tab again is instant. Torrent
+hashes are cached for 10 s however they were asked (a large library's list is slow to
+make). A stopped server (connection refused) completes nothing at once.
 """
 
 from __future__ import annotations
@@ -34,15 +35,20 @@ WORDS: dict[str, tuple[str, Callable[[Any], list]]] = {
     "tags": ("torrents/tags", lambda data: sorted(w for w in data if isinstance(w, str))),
     "hashes": ("torrents/info", lambda data: [[t["hash"], t["name"] or ""] for t in data]),
 }
+# A whole library's torrents can take the server a second: they are kept HASH_TTL seconds
+# however they were asked. Categories and tags are a few words, asked afresh on every Tab
+# when the plain GET can (a category made a moment ago shows at once).
+CACHED_EVEN_WHEN_QUICK = frozenset({"hashes"})
 
 
 def _fetch(config_path: str | None, service_name: str | None, what: str) -> list:
     """``what`` ("categories", "tags", or "hashes": [hash, name] pairs) of a qBittorrent
     service.
 
-    First one plain GET with the session an earlier run cached (``quick``: no requests, no
-    cache; a refused connection ends it at once). When that cannot answer (no cached
-    session, an expired one, https, a proxy), the full client asks, through the 60 s cache.
+    One plain GET with the session an earlier run cached (``quick``: no requests); when
+    that cannot answer (no cached session, an expired one, https, a proxy) the full client
+    asks, and its answers go through the cache (``TTL``). A refused connection ends it at
+    once, before the cache or the HTTP stack loads.
     """
     from mktint.core.factory import Factory
     from mktint.services.qbittorrent import quick
@@ -52,30 +58,39 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
     service = factory.service_config(name, "qbittorrent")
     endpoint, words_in = WORDS[what]
     base_url = service["url"].rstrip("/") + "/"  # as HttpClient has it (the cache is keyed by it)
-    data = quick.get_json(name, base_url, endpoint, BUDGET)
-    if data is not None:
-        return _checked(what, words_in(data))
+    if what not in CACHED_EVEN_WHEN_QUICK:
+        data = quick.get_json(name, base_url, endpoint, BUDGET)
+        if data is not None:
+            return _checked(what, words_in(data))
     if not quick.proxied():  # a stopped server: nothing, before the HTTP stack loads
         quick.connect(base_url, BUDGET).close()
 
     def ask_server() -> list:
-        import logging  # the full client's modules import it anyway
-
-        # A Tab never prints: a notice (a keyring value differing from the file's) goes nowhere
-        logging.getLogger("mktint.notice").addHandler(logging.NullHandler())
-        client = factory.service(name, "qbittorrent")
-        client.timeout = (BUDGET, BUDGET)
-        client.max_attempts = 1
-        try:
-            return words_in(client.json(endpoint))
-        finally:
-            client.close()
+        data = (quick.get_json(name, base_url, endpoint, BUDGET)
+                if what in CACHED_EVEN_WHEN_QUICK else None)
+        if data is None:
+            data = _ask_the_full_client(factory, name, endpoint)
+        return words_in(data)
 
     from mktint.core.cache import Cache
 
     key = f"{name}\0{service['url']}\0{what}"
     ttl = HASH_TTL if what == "hashes" else TTL
     return _checked(what, Cache(CACHE_NAMESPACE, ttl).fetch(key, ask_server))
+
+
+def _ask_the_full_client(factory, name: str, endpoint: str):
+    import logging  # the client's modules import it anyway
+
+    # A Tab never prints: a notice (a keyring value differing from the file's) goes nowhere
+    logging.getLogger("mktint.notice").addHandler(logging.NullHandler())
+    client = factory.service(name, "qbittorrent")
+    client.timeout = (BUDGET, BUDGET)
+    client.max_attempts = 1
+    try:
+        return client.json(endpoint)
+    finally:
+        client.close()
 
 
 def _checked(what: str, words) -> list:

@@ -45,3 +45,12 @@ def test_hash_completion_is_silent_when_the_server_is_down(config_file, tmp_path
     config_file(f'[services.qbittorrent]\nurl = "http://127.0.0.1:{free_port()}"\n')
     run = complete("mktint qbit info ab")
     assert run.exit_code == 0 and run.stdout.strip() == "" and run.stderr == ""
+
+
+def test_the_hash_list_is_kept_10_s_even_when_asked_with_the_cached_session(qb, tmp_path):
+    # the commands before cached a session, so the plain GET asks; a library's list can take
+    # the server a second, so its answer is kept 10 s (HASH_TTL) all the same
+    first, _ = added(tmp_path / "a")
+    assert first in complete(f"mktint qbit info {first[:6]}").stdout.split("\n")
+    second, _ = added(tmp_path / "b")
+    assert second not in complete(f"mktint qbit info {second[:6]}").stdout.split("\n")
