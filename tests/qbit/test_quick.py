@@ -112,3 +112,11 @@ def test_a_stopped_server_is_refused_at_once():
     session_for(url)
     with pytest.raises(ConnectionRefusedError):
         quick.get_json("qb", url, "torrents/tags", 1.0)
+
+
+def test_a_cache_that_would_break_the_request_is_left_to_the_full_client():
+    with scripted(ok(b"[]")) as (url, seen):
+        cookies.write("qb", url, [{"name": "SID", "value": "x\r\nX-Injected: 1", "domain": "",
+                                   "path": "/"}])
+        assert quick.get_json("qb", url, "torrents/tags", 1.0) is None
+    assert seen == []

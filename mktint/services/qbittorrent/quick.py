@@ -71,7 +71,10 @@ def get_json(service: str, base_url: str, endpoint: str, timeout: float) -> Any 
         return None
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in session)
     host = parts.netloc.rpartition("@")[2]
-    request = (f"GET {parts.path or '/'}{API}{endpoint} HTTP/1.1\r\nHost: {host}\r\n"
+    target = f"{parts.path or '/'}{API}{endpoint}"
+    if not all(_header_safe(text) for text in (cookie, host, target)):
+        return None  # not for a hand-made request line; requests knows how to refuse it
+    request = (f"GET {target} HTTP/1.1\r\nHost: {host}\r\n"
                f"Cookie: {cookie}\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
     sock = connect(base_url, timeout)
     try:
@@ -87,6 +90,11 @@ def get_json(service: str, base_url: str, endpoint: str, timeout: float) -> Any 
         return json.loads(body)
     except ValueError:
         return None
+
+
+def _header_safe(text: str) -> bool:
+    """Printable ASCII only: no CR, LF or other control character to end a line early."""
+    return text.isascii() and text.isprintable()
 
 
 def _read_response(sock) -> tuple[int, int | None, bytes]:
