@@ -21,7 +21,7 @@ CONTENT_LAYOUTS = ("Original", "Subfolder", "NoSubfolder")
 # contentLayout replaced root_folder in qBittorrent 4.3.2; the WebAPI version of that change
 # (2.7.0) is from memory, not confirmed — older servers get both names.
 LEGACY_ROOT_FOLDER_BEFORE = (2, 7, 0)
-POLL_FIRST, POLL_MAX = 0.05, 0.5
+POLL_FIRST, POLL_MAX = 0.01, 0.5
 # Hash arguments (issue 24): a torrent ID is 40 hex digits (the v1 infohash, or the v2 one
 # cut to 40); a person may type any unique prefix of at least MIN_PREFIX digits, as with git.
 ID_LENGTH, V2_LENGTH, MIN_PREFIX = 40, 64, 6
