@@ -5,7 +5,8 @@ paths handed to the shell's own file or folder completion.
 Rules: never prompt, never print, never fail — any error completes nothing. One
 second in all (the server is asked in a helper thread with 1 s timeouts and no retry;
 the completion answers empty when the second is up). A server with a session cached by
-an earlier run is asked with one plain GET (``services/qbittorrent/quick.py``: no HTTP
+an earlier run (or one that lets loopback clients in without a login) is asked with one
+plain GET (``services/qbittorrent/quick.py``: no HTTP
 library, so a Tab costs about what ``import click`` costs, and a new category shows at
 once); otherwise the full client asks, and its answers are cached for 60 s in
 ``$XDG_CACHE_HOME/mktint/completion/`` so that pressing Tab again is instant. Torrent
@@ -45,9 +46,9 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
     """``what`` ("categories", "tags", or "hashes": [hash, name] pairs) of a qBittorrent
     service.
 
-    One plain GET with the session an earlier run cached (``quick``: no requests); when
-    that cannot answer (no cached session, an expired one, https, a proxy) the full client
-    asks, and its answers go through the cache (``TTL``). A refused connection ends it at
+    One plain GET with the session an earlier run cached, if any (``quick``: no requests);
+    when that cannot answer (a 403 for no session or an expired one, https, a proxy) the
+    full client asks, and its answers go through the cache (``TTL``). A refused connection ends it at
     once, before the cache or the HTTP stack loads.
     """
     from mktint.core.factory import Factory

@@ -71,7 +71,7 @@ PortForwardingEnabled=false
 [Preferences]
 WebUI\\Port={port}
 WebUI\\Address=127.0.0.1
-WebUI\\LocalHostAuth=true
+WebUI\\LocalHostAuth={local_host_auth}
 WebUI\\CSRFProtection=true
 WebUI\\HostHeaderValidation=true
 WebUI\\Username={username}
@@ -121,7 +121,7 @@ exec chroot "$root" env -i PATH=/usr/bin:/bin HOME=/tmp QT_QPA_PLATFORM=offscree
 
 class QbtServer:
     def __init__(self, root: Path, version: str = DEFAULT_VERSION, share: Path | None = None,
-                 bittorrent: dict[str, str] | None = None):
+                 bittorrent: dict[str, str] | None = None, local_host_auth: bool = True):
         reason = unavailable(version)
         if reason:
             pytest.skip(reason)
@@ -136,6 +136,7 @@ class QbtServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.bittorrent = bittorrent or {}  # extra [BitTorrent] keys, e.g. Session\\InterfaceAddress
+        self.local_host_auth = local_host_auth  # False: the WebUI's "bypass authentication for localhost"
         if version != "4.5.2" and Path("/tmp") not in self.share.parents:
             pytest.skip(f"qBittorrent {version} shares test folders under /tmp only; {self.share} is not")
 
@@ -157,7 +158,8 @@ class QbtServer:
                                         downloads=self.downloads, username=USERNAME,
                                         password_hash=password_hash(PASSWORD),
                                         bittorrent="".join(f"{k}={v}\n" for k, v in
-                                                           self.bittorrent.items())))
+                                                           self.bittorrent.items()),
+                                        local_host_auth=str(self.local_host_auth).lower()))
 
     def _command(self) -> list[str]:
         args = [f"--profile={self.profile}", f"--webui-port={self.port}"]
@@ -207,13 +209,15 @@ class QbtServer:
 
 @contextlib.contextmanager
 def running_server(root: Path, version: str = DEFAULT_VERSION, share: Path | None = None,
-                   bittorrent: dict[str, str] | None = None) -> Iterator[QbtServer]:
+                   bittorrent: dict[str, str] | None = None,
+                   local_host_auth: bool = True) -> Iterator[QbtServer]:
     """A server with its profile under ``root``, started now and stopped at the end.
 
     ``share``: the folder a 5.x server sees at the same path (default ``root``'s parent).
-    ``bittorrent``: extra ``[BitTorrent]`` keys of qBittorrent.conf.
+    ``bittorrent``: extra ``[BitTorrent]`` keys of qBittorrent.conf. ``local_host_auth=False``:
+    the WebUI answers loopback clients without a login.
     """
-    server = QbtServer(root, version, share, bittorrent)
+    server = QbtServer(root, version, share, bittorrent, local_host_auth)
     try:
         server.start()
         yield server

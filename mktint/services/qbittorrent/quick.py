@@ -3,12 +3,13 @@
 A Tab must answer within 1.5x ``python -c "import click"`` (issue 23), and importing
 requests alone takes 2.7x. So completion first tries this: a plain HTTP/1.1 GET of
 ``api/v2/<endpoint>`` over one socket, sending the session cookie an earlier run cached
-(``cookies.py``), the Host header as requests sends it and no Referer or Origin
-(REFERENCE.md §1). It answers only when everything is ordinary — an ``http://`` URL with no
-user name in it, no proxy set, a cached session for this URL, a 200 with a body of known
-length — and returns None otherwise, so the caller takes the full client, which logs in,
-follows the rules on failed logins and speaks TLS. It never logs in, never retries and
-never writes anything.
+(``cookies.py``; none when there is none, as the session's first request does: a WebUI that
+lets loopback clients in without a login answers it), the Host header as requests sends it
+and no Referer or Origin (REFERENCE.md §1). It answers only when everything is ordinary —
+an ``http://`` URL with no user name in it, no proxy set, a 200 with a body of known
+length — and returns None otherwise (a 403: no session, or an expired one), so the caller
+takes the full client, which logs in, follows the rules on failed logins, sends an API key
+and speaks TLS. It never logs in, never retries and never writes anything.
 
 Standard library only (and ``_socket``, the C module under ``socket``, whose Python layer
 costs 2.5 ms). Answers larger than ``MAX_BODY`` are not read. Each socket operation has
@@ -60,22 +61,21 @@ def connect(url: str, timeout: float):
 
 
 def get_json(service: str, base_url: str, endpoint: str, timeout: float) -> Any | None:
-    """The JSON answer to ``GET api/v2/<endpoint>`` with the cached session, or None when
-    this path cannot answer (the caller then uses the full client). OSError when the server
-    cannot be reached (refused, timed out)."""
+    """The JSON answer to ``GET api/v2/<endpoint>`` with the cached session (if any), or
+    None when this path cannot answer (the caller then uses the full client). OSError when
+    the server cannot be reached (refused, timed out)."""
     parts = urlsplit(base_url)
     if parts.scheme != "http" or parts.username or proxied():
         return None
     session = cookies.parse(cookies.read_text(service), base_url)
-    if not session:
-        return None
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in session)
     host = parts.netloc.rpartition("@")[2]
     target = f"{parts.path or '/'}{API}{endpoint}"
     if not all(_header_safe(text) for text in (cookie, host, target)):
         return None  # not for a hand-made request line; requests knows how to refuse it
     request = (f"GET {target} HTTP/1.1\r\nHost: {host}\r\n"
-               f"Cookie: {cookie}\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
+               + (f"Cookie: {cookie}\r\n" if cookie else "")
+               + "Accept: application/json\r\nConnection: close\r\n\r\n")
     sock = connect(base_url, timeout)
     try:
         sock.sendall(request.encode("latin-1"))
