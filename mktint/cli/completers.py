@@ -32,8 +32,8 @@ CACHE_NAMESPACE = "completion"
 # What each kind of server word is: the endpoint that lists it, and the words in its answer
 # (the raw JSON of GET api/v2/<endpoint>, whichever way it was fetched).
 WORDS: dict[str, tuple[str, Callable[[Any], list]]] = {
-    "categories": ("torrents/categories", lambda data: sorted(data)),
-    "tags": ("torrents/tags", lambda data: sorted(w for w in data if isinstance(w, str))),
+    "categories": ("torrents/categories", sorted),  # a dict: its keys
+    "tags": ("torrents/tags", sorted),
     "hashes": ("torrents/info", lambda data: [[t["hash"], t["name"] or ""] for t in data]),
 }
 # A whole library's torrents can take the server a second: they are kept HASH_TTL seconds
@@ -51,6 +51,7 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
     full client asks, and its answers go through the cache (``TTL``). A refused connection ends it at
     once, before the cache or the HTTP stack loads.
     """
+    from mktint.core import config
     from mktint.core.factory import Factory
     from mktint.services.qbittorrent import quick
 
@@ -58,7 +59,7 @@ def _fetch(config_path: str | None, service_name: str | None, what: str) -> list
     name = service_name or factory.config.default_client()
     service = factory.service_config(name, "qbittorrent")
     endpoint, words_in = WORDS[what]
-    base_url = service["url"].rstrip("/") + "/"  # as HttpClient has it (the cache is keyed by it)
+    base_url = config.base_url(service["url"])
     if what not in CACHED_EVEN_WHEN_QUICK:
         data = quick.get_json(name, base_url, endpoint, BUDGET)
         if data is not None:

@@ -36,6 +36,12 @@ def locate(explicit: str | os.PathLike | None = None) -> Path:
     return paths.config_dir() / "config.toml"
 
 
+def base_url(url: str) -> str:
+    """A service's URL as clients join endpoints to it (and key its cached session by): one
+    trailing slash."""
+    return url.rstrip("/") + "/"
+
+
 def env_name(service: str, suffix: str) -> str:
     """``MKTINT_<SERVICE>_<SUFFIX>``: service upper-cased, ``-`` turned into ``_``."""
     return f"MKTINT_{service.upper().replace('-', '_')}_{suffix.upper()}"

@@ -44,6 +44,7 @@ import requests
 
 from mktint import PROJECT_URL, __version__
 from mktint.core import deadline as deadlines, redact
+from mktint.core.config import base_url as normal_base_url
 from mktint.core.errors import (ProtocolError, RateLimited, TemporaryError, Timeout, TlsFailed,
                                  Unreachable)
 from mktint.core.ratelimit import Rate, RateLimiter, WaitTooLong
@@ -102,7 +103,7 @@ class HttpClient:
                  max_attempts: int = MAX_ATTEMPTS, deadline: float | None = DEADLINE,
                  max_wait: float = MAX_WAIT, max_body: int = MAX_BODY):
         self.service = service
-        self.base_url = base_url.rstrip("/") + "/"
+        self.base_url = normal_base_url(base_url)
         self.timeout = (connect_timeout, timeout or READ_TIMEOUT)
         self.verify_tls = verify_tls
         self.max_attempts = max_attempts

@@ -20,8 +20,8 @@ HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body><
 HTML_200 = "<!DOCTYPE html><html><body>Checking your browser before accessing...</body></html>"
 
 
-class FaultHandler(QuietHandler):
-    """Logs in qBittorrent sessions properly, then answers every other request badly."""
+class AnyMethod(QuietHandler):
+    """GET and POST (its body read) both go to ``handle_any``."""
 
     def do_GET(self) -> None:  # noqa: N802
         self.handle_any()
@@ -29,6 +29,10 @@ class FaultHandler(QuietHandler):
     def do_POST(self) -> None:  # noqa: N802
         self.read_body()
         self.handle_any()
+
+
+class FaultHandler(AnyMethod):
+    """Logs in qBittorrent sessions properly, then answers every other request badly."""
 
     def handle_any(self) -> None:
         self.server.paths.append(self.path.split("?")[0])
@@ -160,7 +164,7 @@ def test_a_bad_audnexus_answer_is_never_cached(mode, config_file, isolated_home)
     assert [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".lock"]
 
 
-class Flood(QuietHandler):
+class Flood(AnyMethod):
     """An answer far larger than any real one: ``server.mode`` "gzip_bomb" (a small gzip
     body that inflates to 300 MiB) or "endless" (300 MiB of zeros, no length, as from
     /dev/zero). Bounded so that a client without a limit still ends, wrongly."""
@@ -170,13 +174,6 @@ class Flood(QuietHandler):
             super().handle()
         except OSError:  # the client hung up on the flood: what it should do
             pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        self.handle_any()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.read_body()
-        self.handle_any()
 
     def handle_any(self) -> None:
         if self.path.startswith("/api/v2/auth/login"):
